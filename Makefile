@@ -1,0 +1,106 @@
+# Ketamine Clinic Finder -- a fresh machine needs only python3.11 and make.
+#
+#   make run [DATA=path/to/clinics.csv]   set up .venv and start the app
+#   make test                             set up .venv, lint, type-check, run all tests
+#   make lint | typecheck | bench | clean | distclean
+#
+# Dependencies are installed only when requirements*.txt change (stamp files in .venv).
+# `playwright install` is never run: browser tests use the Debian Chromium package.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+VENV_PY     := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP     := $(VENV)/.installed-dev
+PIP         := PIP_DISABLE_PIP_VERSION_CHECK=1 $(VENV_PY) -m pip
+
+# Interpreter used to create .venv: python3.11, else python3 (must be 3.11).
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+
+DATA        ?= data/clinics.csv
+CHROMIUM    := /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.PHONY: help run test lint typecheck bench chromium clean distclean
+
+help:
+	@echo "make run [DATA=path]  start the app (default data: $(DATA))"
+	@echo "make test             lint, type-check and run the whole test suite"
+	@echo "make lint             ruff check + ruff format --check"
+	@echo "make typecheck        mypy (paths from [tool.mypy] files in pyproject.toml)"
+	@echo "make bench            run every benchmarks/bench_*.py"
+	@echo "make clean            remove caches and test artifacts (keeps .venv)"
+	@echo "make distclean        clean, and remove .venv too"
+
+# ------------------------------------------------------------------ virtualenv + deps
+$(VENV_PY):
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: neither python3.11 nor python3 is on PATH" >&2; exit 1; fi
+	@if ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
+		echo "error: $(PYTHON) is Python $$("$(PYTHON)" -c 'import platform; print(platform.python_version())'); Python 3.11 is required" >&2; \
+		exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON)"
+	@"$(PYTHON)" -m venv $(VENV) || { \
+		echo "error: could not create $(VENV); on Debian/Ubuntu: apt-get install python3.11-venv" >&2; \
+		exit 1; }
+
+$(RUNTIME_STAMP): requirements.txt | $(VENV_PY)
+	$(PIP) install --quiet -r requirements.txt
+	@touch $@
+
+# requirements-dev.txt includes requirements.txt, so it satisfies the runtime stamp too.
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV_PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	@touch $(RUNTIME_STAMP) $@
+
+# ------------------------------------------------------------------------------ run
+run: $(RUNTIME_STAMP)
+	CLINICS_CSV="$(DATA)" $(VENV)/bin/streamlit run app.py
+
+# ----------------------------------------------------------------------------- test
+# Browser tests need a real Chromium; they skip themselves when it is missing.
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Chromium (Debian package 'chromium') for the browser tests..."; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		if apt-get update -qq >/dev/null && \
+		   apt-get install -y -qq --no-install-recommends chromium >/dev/null; then \
+			echo "Chromium installed at $(CHROMIUM)."; \
+		else \
+			echo "note: could not install Chromium; browser tests will be skipped." >&2; \
+		fi; \
+	else \
+		echo "note: $(CHROMIUM) not found (install the 'chromium' package as root);" \
+		     "browser tests will be skipped."; \
+	fi
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(DEV_STAMP)
+	$(VENV)/bin/mypy
+
+test: $(DEV_STAMP) chromium lint typecheck
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------------------- bench
+bench: $(RUNTIME_STAMP)
+	@shopt -s nullglob; benches=(benchmarks/bench_*.py); \
+	if [ $${#benches[@]} -eq 0 ]; then echo "No benchmarks/bench_*.py found."; exit 0; fi; \
+	for b in "$${benches[@]}"; do \
+		echo "== $$b"; \
+		PYTHONPATH="$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}" $(VENV_PY) "$$b" || exit 1; \
+	done
+
+# ---------------------------------------------------------------------------- clean
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis artifacts
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,324 @@
+"""``python -m directory``: validate data, search it, make synthetic data.
+
+Exit codes follow one rule everywhere: 0 the command did its job, 1 the data
+is invalid (or a change was refused), 2 bad usage or a file/place that cannot
+be used. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from directory import schema
+from directory.dataset import load_clinics, write_csv_text
+from directory.errors import DirectoryError
+from directory.export import to_records, to_safe_csv
+from directory.geocoding import online_geocoder_from_env, resolve_place
+from directory.search import (
+    DEFAULT_RADIUS_MILES,
+    DISTANCE_COLUMN,
+    SearchQuery,
+    SearchResult,
+    index_clinics,
+    search,
+)
+
+DEFAULT_DATA = Path("data/clinics.csv")
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage in one line and exits 2, like the rest of the CLI."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except DirectoryError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    return code
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m directory", description="Ketamine clinic directory tools.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
+
+    validate = commands.add_parser("validate", help="check a clinic CSV and list its problems")
+    validate.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_DATA,
+        help=f"the CSV to check (default {DEFAULT_DATA})",
+    )
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.set_defaults(handler=_validate)
+
+    find = commands.add_parser("search", help="find clinics near a place")
+    find.add_argument(
+        "--near",
+        required=True,
+        metavar="TEXT",
+        help="a ZIP (80202), a city and state (Denver, CO) or 'lat, lon'",
+    )
+    find.add_argument(
+        "--radius",
+        type=_positive_float,
+        default=DEFAULT_RADIUS_MILES,
+        metavar="MILES",
+        help=f"search radius in miles (default {DEFAULT_RADIUS_MILES:g})",
+    )
+    _add_choice_option(find, "--modality", schema.MODALITIES)
+    _add_choice_option(find, "--condition", schema.CONDITIONS)
+    _add_choice_option(find, "--payment", schema.PAYMENT)
+    find.add_argument(
+        "--va", action="store_true", help="only clinics in VA Community Care or VA facilities"
+    )
+    find.add_argument(
+        "--no-therapist-required",
+        "--no-therapist",
+        action="store_true",
+        dest="no_therapist",
+        help="hide clinics that require you to already have a therapist",
+    )
+    find.add_argument(
+        "--max-price",
+        type=_non_negative_float,
+        metavar="USD",
+        help="maximum price per session in US dollars (hides unpriced listings)",
+    )
+    find.add_argument("--accepting", action="store_true", help="only clinics taking new patients")
+    find.add_argument("--name", default="", help="part of the clinic's name")
+    find.add_argument(
+        "--limit",
+        type=_non_negative_int,
+        default=50,
+        help="rows per section (default 50; 0 = no limit)",
+    )
+    find.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the clinic CSV")
+    find.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    find.set_defaults(handler=_search)
+
+    synth = commands.add_parser("synth", help="write a synthetic data set for tests and benchmarks")
+    synth.add_argument("--rows", type=_non_negative_int, required=True)
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--out", type=Path, required=True, help="where to write the CSV")
+    synth.set_defaults(handler=_synth)
+    return parser
+
+
+def _add_choice_option(
+    parser: argparse.ArgumentParser, flag: str, vocabulary: schema.Vocabulary
+) -> None:
+    def code(text: str) -> str:
+        found = vocabulary.code_for(text)
+        if found is None:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a {vocabulary.noun}; use {vocabulary.allowed_text()}"
+            )
+        return found
+
+    parser.add_argument(
+        flag,
+        action="append",
+        type=code,
+        default=[],
+        metavar="CODE",
+        help=f"repeatable; one of {', '.join(vocabulary.codes)}",
+    )
+
+
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number, 0 or more")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+# --- validate -----------------------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace) -> int:
+    loaded = load_clinics(args.path)
+    report = loaded.report
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(f"{args.path}")
+        print(report.to_text())
+    return EXIT_OK if report.valid else EXIT_INVALID
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def _search(args: argparse.Namespace) -> int:
+    loaded = load_clinics(args.data)
+    if not loaded.report.valid:
+        print(
+            f"note: {args.data} has {loaded.report.error_count} errors; rows with errors are "
+            f"left out (run: python -m directory validate {args.data})",
+            file=sys.stderr,
+        )
+    origin = resolve_place(args.near, online_fallback=online_geocoder_from_env())
+    query = SearchQuery(
+        origin=origin,
+        radius_miles=args.radius,
+        modalities=frozenset(args.modality),
+        conditions=frozenset(args.condition),
+        payment=frozenset(args.payment),
+        va=args.va,
+        no_therapist_required=args.no_therapist,
+        max_price_usd=args.max_price,
+        accepting=args.accepting,
+        name=args.name,
+    )
+    result = search(index_clinics(loaded.usable()), query)
+    limit = args.limit or None
+    sections = {
+        "in_person": result.in_person.head(limit) if limit else result.in_person,
+        "at_home": result.at_home.head(limit) if limit else result.at_home,
+        "nearest_outside_radius": result.nearest_outside_radius,
+    }
+    if args.format == "json":
+        _print_json(result, sections, sys.stdout)
+    elif args.format == "csv":
+        frames = [frame.assign(result=name) for name, frame in sections.items() if len(frame)]
+        combined = pd.concat(frames, ignore_index=True) if frames else result.in_person
+        sys.stdout.write(to_safe_csv(combined))
+    else:
+        _print_table(result, sections, sys.stdout)
+    return EXIT_OK
+
+
+def _print_json(result: SearchResult, sections: dict[str, pd.DataFrame], out: TextIO) -> None:
+    origin = result.origin
+    document = {
+        "origin": {
+            "query": origin.query,
+            "label": origin.label,
+            "lat": origin.lat,
+            "lon": origin.lon,
+            "state": origin.state,
+        },
+        "radius_miles": result.query.radius_miles,
+        **{name: [_json_row(row) for row in to_records(frame)] for name, frame in sections.items()},
+        "totals": {"in_person": len(result.in_person), "at_home": len(result.at_home)},
+    }
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _json_row(row: dict[str, object]) -> dict[str, object]:
+    first = {key: row[key] for key in ("id", "name", DISTANCE_COLUMN) if key in row}
+    return {**first, **{k: v for k, v in row.items() if k not in first}}
+
+
+def _print_table(result: SearchResult, sections: dict[str, pd.DataFrame], out: TextIO) -> None:
+    origin = result.origin
+    radius = f"{result.query.radius_miles:g}"
+    total = len(result.in_person)
+    shown = len(sections["in_person"])
+    noun = "clinic" if total == 1 else "clinics"
+    out.write(f"{total} {noun} within {radius} miles of {origin.label}")
+    out.write(f" (showing {shown})\n" if shown < total else "\n")
+    if shown:
+        out.write(_format_rows(sections["in_person"], with_distance=True) + "\n")
+    nearest = sections["nearest_outside_radius"]
+    if not total and len(nearest):
+        first = nearest.iloc[0]
+        out.write(
+            f"Nothing within {radius} miles; the nearest is "
+            f"{first[DISTANCE_COLUMN]:.0f} miles away in {first['city']}, {first['state']}:\n"
+        )
+        out.write(_format_rows(nearest, with_distance=True) + "\n")
+    at_home = sections["at_home"]
+    out.write(
+        f"\nAlso available at home in {origin.state}: {len(result.at_home)} "
+        f"{'provider' if len(result.at_home) == 1 else 'providers'}\n"
+    )
+    if len(at_home):
+        out.write(_format_rows(at_home, with_distance=False) + "\n")
+
+
+def _format_rows(frame: pd.DataFrame, *, with_distance: bool) -> str:
+    columns: list[tuple[str, list[str]]] = []
+    if with_distance:
+        columns.append(("miles", [f"{m:.1f}" for m in frame[DISTANCE_COLUMN]]))
+    columns.append(("name", [str(v) for v in frame["name"]]))
+    if with_distance:
+        columns.append(
+            ("city", [f"{c}, {s}" for c, s in zip(frame["city"], frame["state"], strict=True)])
+        )
+    columns.append(("phone", [str(v) for v in frame["phone"]]))
+    columns.append(("modalities", [str(v).replace(";", ", ") for v in frame["modalities"]]))
+    columns.append(
+        ("price", ["" if pd.isna(v) else f"${v:,.0f}" for v in frame["price_per_session_usd"]])
+    )
+    widths = [min(max([len(title), *map(len, cells)]), 40) for title, cells in columns]
+    lines = ["  ".join(title.ljust(w) for (title, _), w in zip(columns, widths, strict=True))]
+    for i in range(len(frame)):
+        lines.append(
+            "  ".join(
+                _clip(cells[i], w).ljust(w) for (_, cells), w in zip(columns, widths, strict=True)
+            ).rstrip()
+        )
+    return "\n".join(lines)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# --- synth --------------------------------------------------------------------------------
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from directory.synth import generate_clinics
+
+    table = generate_clinics(args.rows, seed=args.seed)
+    try:
+        args.out.write_text(write_csv_text(table), encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {len(table)} rows to {args.out}")
+    return EXIT_OK

@@ -1,0 +1,48 @@
+"""One error hierarchy for the whole package.
+
+Every error the package raises on purpose derives from :class:`DirectoryError`
+and also from the matching built-in (``ValueError``, ``OSError``), in the style
+of ``geopy.exc``. The CLI and the app catch :class:`DirectoryError` once and
+show ``str(error)``, which is always a sentence written for the person using
+the tool, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class DirectoryError(Exception):
+    """Root of every error this package raises deliberately."""
+
+
+class DataFileError(DirectoryError, OSError):
+    """A data file cannot be opened or read at all (missing, a folder, no permission)."""
+
+
+class InvalidDataError(DirectoryError, ValueError):
+    """Data failed validation, so it was not saved or used."""
+
+
+class PlaceError(DirectoryError, ValueError):
+    """A typed place could not be turned into a location."""
+
+
+class PlaceNotFoundError(PlaceError):
+    """Nothing in the gazetteer matches the typed place."""
+
+    def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.suggestions = list(suggestions)
+
+
+class AmbiguousPlaceError(PlaceError):
+    """The typed place matches several locations (``Springfield`` without a state)."""
+
+    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.candidates = list(candidates)
+
+
+class QueryError(DirectoryError, ValueError):
+    """A search filter or parameter has a value that is not allowed."""

@@ -1,0 +1,58 @@
+"""Tables that leave the app: CSV downloads and JSON, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import pandas as pd
+
+from directory import schema
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """Prefix text a spreadsheet would run as a formula with ``'`` (OWASP CSV injection advice).
+
+    Numbers stay numbers: only strings are touched, so ``-104.99`` in a float
+    column is left alone while the text ``=HYPERLINK(...)`` is defused.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def public_columns(table: pd.DataFrame) -> list[str]:
+    """Every column except the loader's derived ``_`` columns."""
+    return [c for c in table.columns if not str(c).startswith(schema.DERIVED_PREFIX)]
+
+
+def to_safe_csv(table: pd.DataFrame) -> str:
+    """CSV text of a result table with spreadsheet formulas neutralised."""
+    out = table[public_columns(table)].copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise_formula)
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: public columns, NaN as None, numpy scalars as Python."""
+    records: list[dict[str, Any]] = []
+    for row in table[public_columns(table)].to_dict(orient="records"):
+        records.append({str(k): _plain(v) for k, v in row.items()})
+    return records
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    return value

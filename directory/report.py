@@ -1,0 +1,162 @@
+"""Validation problems and the report that collects them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+MAX_PROBLEMS_KEPT = 5000
+"""Per severity. A 100 MB file of garbage must still give a readable report."""
+
+_MAX_VALUE_CHARS = 60
+
+
+def quote_value(value: str) -> str:
+    """Quote a cell for a message, shortened so a huge cell cannot flood the report."""
+    shown = value if len(value) <= _MAX_VALUE_CHARS else value[: _MAX_VALUE_CHARS - 1] + "…"
+    return "'" + shown.replace("\n", "\\n").replace("\r", "\\r") + "'"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (error) or worth checking (warning) in a data file.
+
+    ``line`` is the CSV line the record starts on (the header is line 1);
+    ``column`` is None for problems with the file as a whole.
+    """
+
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ValidationReport:
+    """Errors (the file is invalid) and warnings (worth a look) for one data file."""
+
+    rows: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    errors_not_kept: int = 0
+    warnings_not_kept: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors and not self.errors_not_kept
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.errors_not_kept
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings) + self.warnings_not_kept
+
+    def add(self, severity: Severity, problem: Problem) -> None:
+        kept = self.errors if severity == "error" else self.warnings
+        if len(kept) < MAX_PROBLEMS_KEPT:
+            kept.append(problem)
+        elif severity == "error":
+            self.errors_not_kept += 1
+        else:
+            self.warnings_not_kept += 1
+
+    def error(self, line: int | None, column: str | None, value: str | None, message: str) -> None:
+        self.add("error", Problem(line, column, value, message))
+
+    def warning(
+        self, line: int | None, column: str | None, value: str | None, message: str
+    ) -> None:
+        self.add("warning", Problem(line, column, value, message))
+
+    def sort(self) -> None:
+        """Order problems by line, then column, as a person reads the file."""
+
+        def key(problem: Problem) -> tuple[int, str]:
+            return (problem.line or 0, problem.column or "")
+
+        self.errors.sort(key=key)
+        self.warnings.sort(key=key)
+
+    def lines_with_errors(self) -> set[int]:
+        return {p.line for p in self.errors if p.line is not None and p.line > 1}
+
+    def summary(self) -> str:
+        """One line: ``'invalid: 300 rows, 2 errors, 5 warnings'``."""
+        verdict = "valid" if self.valid else "invalid"
+        return (
+            f"{verdict}: {self.rows} {_plural(self.rows, 'row')}, "
+            f"{self.error_count} {_plural(self.error_count, 'error')}, "
+            f"{self.warning_count} {_plural(self.warning_count, 'warning')}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "rows": self.rows,
+            "errors": [p.to_dict() for p in self.errors],
+            "warnings": [p.to_dict() for p in self.warnings],
+            "errors_not_shown": self.errors_not_kept,
+            "warnings_not_shown": self.warnings_not_kept,
+        }
+
+    def to_text(self, *, max_per_group: int = 20) -> str:
+        """A report for people: problems grouped by kind, then a one-line summary."""
+        out: list[str] = []
+        for title, problems, hidden in (
+            (
+                "Errors (the file cannot be used until these are fixed)",
+                self.errors,
+                self.errors_not_kept,
+            ),
+            (
+                "Warnings (worth checking; the file can still be used)",
+                self.warnings,
+                self.warnings_not_kept,
+            ),
+        ):
+            if not problems:
+                continue
+            out.append(f"{title}:")
+            for column, group in _group_by_column(problems):
+                out.append(f"  {column}:")
+                out.extend(f"    {p}" for p in group[:max_per_group])
+                if len(group) > max_per_group:
+                    out.append(f"    … and {len(group) - max_per_group} more in this column")
+            if hidden:
+                out.append(f"  … and {hidden} more not listed")
+            out.append("")
+        out.append(self.summary())
+        return "\n".join(out)
+
+
+def _group_by_column(problems: Iterable[Problem]) -> list[tuple[str, list[Problem]]]:
+    groups: dict[str, list[Problem]] = defaultdict(list)
+    for problem in problems:
+        groups[problem.column or "whole file"].append(problem)
+    return list(groups.items())
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
