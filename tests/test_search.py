@@ -1,0 +1,418 @@
+"""The search engine: distances, every filter, the three result parts, and properties.
+
+The property tests compare the vectorised engine with a deliberately naive
+oracle (a Python loop per row using geopy's own great_circle), so any
+disagreement in filtering, distance or ordering fails.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from geopy.distance import great_circle
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from directory import schema
+from directory.dataset import parse_clinics, write_csv_text
+from directory.distance import great_circle_miles
+from directory.errors import QueryError
+from directory.gazetteer import get_gazetteer
+from directory.geocoding import Origin, resolve_place
+from directory.search import (
+    DISTANCE_COLUMN,
+    ClinicIndex,
+    SearchQuery,
+    index_clinics,
+    search,
+)
+from directory.synth import generate_clinics
+
+TODAY = date(2026, 11, 20)
+HEADER = list(schema.COLUMN_NAMES)
+
+
+def clinic(**fields: str) -> dict[str, str]:
+    """A valid in-person clinic row in Denver; keyword arguments override columns."""
+    row = {name: "" for name in HEADER}
+    row.update(
+        id="c",
+        name="Clinic",
+        kind="clinic",
+        modalities="iv",
+        conditions="ptsd;depression",
+        address="1 Main St",
+        city="Denver",
+        state="CO",
+        zip="80202",
+        latitude="39.7530",
+        longitude="-104.9990",
+        va_coverage="no",
+        therapist_requirement="none",
+        price_per_session_usd="500",
+        accepting_new_patients="yes",
+        last_verified="2026-10-01",
+    )
+    row.update(fields)
+    return row
+
+
+def telehealth(**fields: str) -> dict[str, str]:
+    row = clinic(
+        kind="telehealth",
+        modalities="at_home",
+        address="",
+        city="",
+        state="",
+        zip="",
+        latitude="",
+        longitude="",
+        service_states="CO;NM",
+        price_per_session_usd="200",
+    )
+    row.update(fields)
+    return row
+
+
+def index_of(*rows: dict[str, str]) -> ClinicIndex:
+    text = write_csv_text(pd.DataFrame(list(rows), columns=HEADER))
+    loaded = parse_clinics(text, today=TODAY)
+    assert loaded.report.valid, loaded.report.to_text()
+    return index_clinics(loaded.table)
+
+
+DENVER = Origin(
+    query="80202", label="Denver, CO 80202", lat=39.7530, lon=-104.9990, state="CO", precision="zip"
+)
+
+
+def ids(frame: pd.DataFrame) -> list[str]:
+    return list(frame["id"])
+
+
+# --- distances ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "miles"),
+    [
+        ((40.7128, -74.0060), (34.0522, -118.2437), 2445),  # New York - Los Angeles
+        ((39.7392, -104.9903), (38.2544, -104.6091), 104),  # Denver - Pueblo
+        ((61.2181, -149.9003), (21.3069, -157.8583), 2780),  # Anchorage - Honolulu
+        ((18.4655, -66.1057), (18.0111, -66.6141), 46),  # San Juan - Ponce
+        ((39.0, -105.0), (39.0, -105.0), 0),
+    ],
+)
+def test_great_circle_miles_matches_known_city_pairs(a, b, miles):
+    computed = float(great_circle_miles(a[0], a[1], b[0], b[1]))
+    assert computed == pytest.approx(great_circle(a, b).miles, rel=1e-3, abs=1e-6)
+    assert computed == pytest.approx(miles, rel=0.01, abs=1)
+
+
+@settings(max_examples=200)
+@given(st.floats(-89.9, 89.9), st.floats(-180, 180), st.floats(-89.9, 89.9), st.floats(-180, 180))
+def test_great_circle_miles_agrees_with_geopy_within_a_thousandth(lat1, lon1, lat2, lon2):
+    expected = great_circle((lat1, lon1), (lat2, lon2)).miles
+    computed = float(great_circle_miles(lat1, lon1, lat2, lon2))
+    assert computed == pytest.approx(expected, rel=1e-3, abs=1e-6)
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+def test_in_person_results_are_within_radius_sorted_by_distance_then_name():
+    index = index_of(
+        clinic(id="far", name="Far", latitude="40.5853", longitude="-105.0844"),  # Fort Collins
+        clinic(id="b", name="Bravo"),
+        clinic(id="a", name="alpha"),
+        clinic(id="near", name="Near", latitude="39.7600", longitude="-104.9900"),
+    )
+    result = search(index, SearchQuery(DENVER, radius_miles=25))
+    assert ids(result.in_person) == ["a", "b", "near"]
+    assert result.in_person[DISTANCE_COLUMN].is_monotonic_increasing
+    assert result.nearest_outside_radius.empty
+    wider = search(index, SearchQuery(DENVER, radius_miles=80))
+    assert ids(wider.in_person)[-1] == "far"
+
+
+@pytest.mark.parametrize(
+    ("query_fields", "expected"),
+    [
+        ({"modalities": frozenset({"nasal"})}, ["nasal-only"]),
+        ({"modalities": frozenset({"nasal", "im"})}, ["im-only", "nasal-only"]),
+        ({"conditions": frozenset({"ptsd", "ocd"})}, ["im-only"]),
+        ({"conditions": frozenset({"ptsd"})}, ["im-only", "iv-only", "nasal-only"]),
+        ({"payment": frozenset({"tricare"})}, ["iv-only"]),
+        ({"payment": frozenset({"tricare", "medicaid"})}, ["iv-only", "nasal-only"]),
+        ({"va": True}, ["iv-only", "nasal-only"]),
+        ({"no_therapist_required": True}, ["iv-only", "nasal-only"]),
+        ({"max_price_usd": 450.0}, ["im-only"]),
+        ({"max_price_usd": 0.0}, []),
+        ({"accepting": True}, ["im-only", "iv-only"]),
+        ({"name": "SPRAVATO"}, ["nasal-only"]),
+        ({"name": "cafe"}, ["im-only"]),  # accent-insensitive: "Café"
+        ({"name": "clinic"}, ["im-only", "iv-only", "nasal-only"]),
+        ({"name": "  "}, ["im-only", "iv-only", "nasal-only"]),
+    ],
+)
+def test_each_filter_keeps_exactly_the_matching_clinics(query_fields, expected):
+    index = index_of(
+        clinic(
+            id="iv-only",
+            name="IV Clinic",
+            modalities="iv",
+            payment="self_pay;tricare",
+            va_coverage="community_care",
+            price_per_session_usd="600",
+        ),
+        clinic(
+            id="nasal-only",
+            name="Spravato Clinic",
+            modalities="nasal",
+            payment="medicaid",
+            va_coverage="va_facility",
+            price_per_session_usd="",
+            accepting_new_patients="no",
+        ),
+        clinic(
+            id="im-only",
+            name="Café IM Clinic",
+            modalities="im",
+            conditions="ptsd;ocd",
+            payment="self_pay",
+            therapist_requirement="required",
+            price_per_session_usd="450",
+        ),
+    )
+    result = search(index, SearchQuery(DENVER, **query_fields))
+    assert sorted(ids(result.in_person)) == expected
+
+
+def test_telehealth_is_matched_by_the_origin_state_not_distance():
+    index = index_of(
+        clinic(id="local"),
+        telehealth(id="co-nm", name="B Home", service_states="CO;NM"),
+        telehealth(id="all", name="A Home", service_states="ALL"),
+        telehealth(id="tx", name="C Home", service_states="TX"),
+        telehealth(id="co-iv", name="D Home", service_states="CO", price_per_session_usd="900"),
+    )
+    result = search(index, SearchQuery(DENVER, max_price_usd=500))
+    assert ids(result.at_home) == ["all", "co-nm"]
+    assert DISTANCE_COLUMN not in result.at_home.columns
+    assert ids(result.in_person) == ["local"]
+
+
+def test_nearest_outside_radius_lists_three_nearest_matches_when_nothing_is_inside():
+    pueblo = {"city": "Pueblo", "zip": "81003", "latitude": "38.2700", "longitude": "-104.6100"}
+    index = index_of(
+        clinic(id="pueblo", **pueblo),
+        clinic(id="pueblo-nasal", modalities="nasal", **pueblo),
+        clinic(
+            id="springs",
+            city="Colorado Springs",
+            zip="80903",
+            latitude="38.8339",
+            longitude="-104.8214",
+        ),
+        clinic(
+            id="gj", city="Grand Junction", zip="81501", latitude="39.0639", longitude="-108.5506"
+        ),
+        clinic(
+            id="durango", city="Durango", zip="81301", latitude="37.2753", longitude="-107.8801"
+        ),
+    )
+    result = search(index, SearchQuery(DENVER, radius_miles=10, modalities=frozenset({"iv"})))
+    assert result.in_person.empty
+    assert ids(result.nearest_outside_radius) == ["springs", "pueblo", "gj"]
+    assert result.nearest_outside_radius[DISTANCE_COLUMN].iloc[1] == pytest.approx(104, abs=2)
+
+
+def test_rows_with_errors_are_not_searchable_but_approximate_points_are():
+    text = write_csv_text(
+        pd.DataFrame(
+            [
+                clinic(id="ok"),
+                clinic(id="zip-only", latitude="", longitude=""),
+                clinic(id="broken", modalities="laughing gas"),
+            ],
+            columns=HEADER,
+        )
+    )
+    loaded = parse_clinics(text, today=TODAY)
+    result = search(index_clinics(loaded.usable()), SearchQuery(DENVER))
+    assert sorted(ids(result.in_person)) == ["ok", "zip-only"]
+    approximate = result.in_person.set_index("id")[schema.COORDINATES_APPROXIMATE]
+    assert approximate["zip-only"] and not approximate["ok"]
+
+
+def test_search_accepts_a_plain_table_as_well_as_an_index():
+    index = index_of(clinic(id="a"))
+    assert ids(search(index.table, SearchQuery(DENVER)).in_person) == ["a"]
+
+
+def test_an_origin_in_a_territory_without_listings_still_gets_all_states_providers():
+    guam = Origin("96910", "Hagatna, GU 96910", 13.4757, 144.7489, "GU", "zip")
+    index = index_of(telehealth(id="all", service_states="ALL"), telehealth(id="co"))
+    assert ids(search(index, SearchQuery(guam)).at_home) == ["all"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"radius_miles": 0}, "radius"),
+        ({"radius_miles": -5}, "radius"),
+        ({"radius_miles": math.nan}, "radius"),
+        ({"radius_miles": 1e9}, "radius"),
+        ({"max_price_usd": -1}, "price"),
+        ({"max_price_usd": math.inf}, "price"),
+        ({"modalities": frozenset({"laughing_gas"})}, "'laughing_gas' is not a modality"),
+        ({"conditions": frozenset({"flu"})}, "use ptsd, depression"),
+        ({"payment": frozenset({"bitcoin"})}, "payment option"),
+    ],
+)
+def test_bad_queries_raise_query_error_naming_the_problem(fields, message):
+    with pytest.raises(QueryError, match=message):
+        SearchQuery(DENVER, **fields)
+
+
+# --- properties against a naive oracle -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> tuple[ClinicIndex, pd.DataFrame]:
+    text = write_csv_text(generate_clinics(3000, seed=7, today=TODAY))
+    loaded = parse_clinics(text, today=TODAY)
+    table = loaded.usable()
+    return index_clinics(table), table
+
+
+def naive_search(table: pd.DataFrame, query: SearchQuery) -> tuple[list[str], list[str]]:
+    """One Python loop per row, straight from the issue's wording."""
+    in_person: list[tuple[float, str, str]] = []
+    at_home: list[tuple[str, str]] = []
+    for row in table.to_dict(orient="records"):
+        codes = {
+            c: set(str(row[c]).split(";")) - {""} for c in ("modalities", "conditions", "payment")
+        }
+        if query.modalities and not codes["modalities"] & query.modalities:
+            continue
+        if not query.conditions <= codes["conditions"]:
+            continue
+        if query.payment and not codes["payment"] & query.payment:
+            continue
+        if query.va and row["va_coverage"] not in ("community_care", "va_facility"):
+            continue
+        if query.no_therapist_required and row["therapist_requirement"] == "required":
+            continue
+        price = row["price_per_session_usd"]
+        if query.max_price_usd is not None and not (price <= query.max_price_usd):
+            continue
+        if query.accepting and row["accepting_new_patients"] != "yes":
+            continue
+        if schema.normalize_key(query.name) not in schema.normalize_key(str(row["name"])):
+            continue
+        key = schema.normalize_key(str(row["name"]))
+        if row["kind"] == "clinic":
+            miles = great_circle(
+                (query.origin.lat, query.origin.lon), (row[schema.LAT], row[schema.LON])
+            ).miles
+            if miles <= query.radius_miles:
+                in_person.append((miles, key, str(row["id"])))
+        elif {"ALL", query.origin.state} & set(str(row["service_states"]).split(";")):
+            at_home.append((key, str(row["id"])))
+    return [i for *_, i in sorted(in_person)], [i for _, i in sorted(at_home)]
+
+
+ZIPS = get_gazetteer().zips
+STATES_WITH_ZIPS = sorted(set(ZIPS["state"]))
+
+queries = st.builds(
+    dict,
+    zip_position=st.integers(0, len(ZIPS) - 1),
+    radius_miles=st.floats(1, 400),
+    modalities=st.frozensets(st.sampled_from(schema.MODALITIES.codes), max_size=2),
+    conditions=st.frozensets(st.sampled_from(schema.CONDITIONS.codes), max_size=2),
+    payment=st.frozensets(st.sampled_from(schema.PAYMENT.codes), max_size=2),
+    va=st.booleans(),
+    no_therapist_required=st.booleans(),
+    max_price_usd=st.none() | st.floats(0, 900),
+    accepting=st.booleans(),
+    name=st.sampled_from(["", "", "", "ketamine", "of", "center", "zz"]),
+)
+
+
+def make_query(params: dict) -> SearchQuery:
+    fields = dict(params)
+    row = ZIPS.iloc[fields.pop("zip_position")]
+    origin = Origin(
+        str(row.name), str(row.name), float(row["lat"]), float(row["lon"]), str(row["state"]), "zip"
+    )
+    return SearchQuery(origin, **fields)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(queries)
+def test_engine_agrees_with_the_naive_oracle(synthetic, params):
+    index, table = synthetic
+    query = make_query(params)
+    result = search(index, query)
+    expected_in_person, expected_at_home = naive_search(table, query)
+    assert ids(result.in_person) == expected_in_person
+    assert ids(result.at_home) == expected_at_home
+    assert (result.in_person[DISTANCE_COLUMN] <= query.radius_miles).all()
+    if expected_in_person:
+        assert result.nearest_outside_radius.empty
+    else:
+        assert len(result.nearest_outside_radius) <= 3
+        assert (result.nearest_outside_radius[DISTANCE_COLUMN] > query.radius_miles).all()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(queries, st.floats(0, 300))
+def test_widening_the_radius_never_drops_a_result(synthetic, params, extra_miles):
+    index, _ = synthetic
+    query = make_query(params)
+    wider = SearchQuery(
+        **{**query.__dict__, "radius_miles": min(query.radius_miles + extra_miles, 3000)}
+    )
+    assert set(ids(search(index, query).in_person)) <= set(ids(search(index, wider).in_person))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(queries, queries)
+def test_adding_filters_never_adds_a_result(synthetic, params, more):
+    index, _ = synthetic
+    query = make_query(params)
+    stricter = SearchQuery(
+        origin=query.origin,
+        radius_miles=query.radius_miles,
+        modalities=query.modalities & more["modalities"] or query.modalities,
+        conditions=query.conditions | more["conditions"],
+        payment=query.payment & more["payment"] or query.payment,
+        va=query.va or more["va"],
+        no_therapist_required=query.no_therapist_required or more["no_therapist_required"],
+        max_price_usd=min(
+            p for p in (query.max_price_usd, more["max_price_usd"], math.inf) if p is not None
+        )
+        if more["max_price_usd"] is not None
+        else query.max_price_usd,
+        accepting=query.accepting or more["accepting"],
+        name=query.name,
+    )
+    loose, strict = search(index, query), search(index, stricter)
+    assert set(ids(strict.in_person)) <= set(ids(loose.in_person))
+    assert set(ids(strict.at_home)) <= set(ids(loose.at_home))
+    served = strict.at_home["service_states"].str.split(";")
+    assert all("ALL" in s or query.origin.state in s for s in served)
+
+
+def test_a_typed_place_flows_through_to_results():
+    index = index_of(clinic(id="denver"))
+    origin = resolve_place("Denver, CO")
+    result = search(index, SearchQuery(origin))
+    assert ids(result.in_person) == ["denver"]
+    assert np.isfinite(result.in_person[DISTANCE_COLUMN]).all()
