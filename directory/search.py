@@ -8,6 +8,7 @@ row. The app and the CLI build the index once per data file and reuse it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -243,3 +244,41 @@ def _state_masks(values: pd.Series) -> MaskArray:
         else:
             lookup[value] = np.uint64(sum(1 << _STATE_BITS[c] for c in codes if c in _STATE_BITS))
     return values.map(lookup).to_numpy(dtype=np.uint64)
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """One filter the patient could drop, and how many clinics that would show."""
+
+    param: str
+    description: str
+    in_person_count: int
+
+
+_RELAXABLE: tuple[tuple[str, str, dict[str, object]], ...] = (
+    ("modality", "any treatment type", {"modalities": frozenset()}),
+    ("condition", "fewer conditions", {"conditions": frozenset()}),
+    ("payment", "any payment option", {"payment": frozenset()}),
+    ("va", "clinics outside the VA", {"va": False}),
+    ("no_therapist", "clinics that require a therapist", {"no_therapist_required": False}),
+    ("max_price", "any price", {"max_price_usd": None}),
+    ("accepting", "clinics that may not take new patients", {"accepting": False}),
+    ("name", "any clinic name", {"name": ""}),
+)
+
+
+def suggest_relaxations(index: ClinicIndex, query: SearchQuery) -> list[Relaxation]:
+    """For each active filter, how many clinics within the radius dropping it would show.
+
+    Only filters that would bring back at least one clinic are listed, most helpful
+    first, so an empty page can say which filter is in the way.
+    """
+    found: list[Relaxation] = []
+    for param, description, reset in _RELAXABLE:
+        looser = dataclasses.replace(query, **reset)  # type: ignore[arg-type]
+        if looser == query:
+            continue
+        count = len(search(index, looser).in_person)
+        if count:
+            found.append(Relaxation(param, description, count))
+    return sorted(found, key=lambda r: -r.in_person_count)

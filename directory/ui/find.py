@@ -1,0 +1,391 @@
+"""The "Find a clinic" page: read the controls, call the engine, render the answer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from directory import listing, schema
+from directory.errors import AmbiguousPlaceError, DirectoryError, PlaceNotFoundError
+from directory.export import to_safe_csv
+from directory.geocoding import online_geocoder_from_env, resolve_place
+from directory.maps import build_map, clinic_for_click, tile_settings_from_env
+from directory.params import RADIUS_CHOICES_MILES, SearchForm, form_from_params
+from directory.search import SearchResult, search, suggest_relaxations
+from directory.ui import content
+from directory.ui.common import Directory, get_directory, render_footer, user_message
+
+PAGE_SIZE = 10
+MAX_COMPARE = 3
+_FILTER_KEYS = (
+    "near",
+    "radius",
+    "modality",
+    "condition",
+    "payment",
+    "va",
+    "no_therapist",
+    "max_price",
+    "accepting",
+    "name",
+)
+
+
+def render() -> None:
+    """The page body (the crisis line and navigation come from ``app.py``)."""
+    st.title("Find a ketamine clinic")
+    try:
+        directory = get_directory()
+    except (DirectoryError, OSError) as error:
+        st.error(
+            "The clinic list cannot be loaded right now. Please try again later, and if "
+            f"you need help now, call or text 988. ({type(error).__name__})"
+        )
+        return
+    _load_params_once()
+    form = _read_controls()
+    _sync_url(form)
+    if not form.near:
+        st.markdown(content.HOW_TO_USE_MARKDOWN)
+        _render_map(directory.index.table[directory.index.is_clinic], None, None)
+    else:
+        _render_search(directory, form)
+    render_footer(directory)
+
+
+# --- controls and the URL -------------------------------------------------------------------
+
+
+def _load_params_once() -> None:
+    """On a session's first run, put the URL's search into the controls."""
+    if st.session_state.get("_params_loaded"):
+        return
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    form = form_from_params(params)
+    st.session_state.update(
+        near=form.near,
+        radius=form.radius_miles,
+        modality=list(form.modalities),
+        condition=list(form.conditions),
+        payment=list(form.payment),
+        va=form.va,
+        no_therapist=form.no_therapist,
+        max_price=form.max_price_usd,
+        accepting=form.accepting,
+        name=form.name,
+        _params_loaded=True,
+        _notices=list(form.notices),
+    )
+
+
+def _read_controls() -> SearchForm:
+    for notice in st.session_state.pop("_notices", []):
+        st.info(notice, icon="ℹ️")
+    help_text = content.FILTER_HELP
+    near_column, radius_column = st.columns([3, 2])
+    near_column.text_input(
+        "Your ZIP code or city",
+        key="near",
+        max_chars=200,
+        placeholder="e.g. 80202 or Denver, CO",
+        help=help_text["near"],
+    )
+    radius_column.select_slider(
+        "Distance (miles)",
+        options=list(RADIUS_CHOICES_MILES),
+        key="radius",
+        help=help_text["radius"],
+    )
+    with st.expander("Filter by what matters to you", expanded=False):
+        left, right = st.columns(2)
+        left.multiselect(
+            "Treatment type",
+            schema.MODALITIES.codes,
+            key="modality",
+            format_func=schema.MODALITIES.labels.__getitem__,
+            help=help_text["modality"],
+        )
+        left.multiselect(
+            "Conditions treated (all of them)",
+            schema.CONDITIONS.codes,
+            key="condition",
+            format_func=schema.CONDITIONS.labels.__getitem__,
+            help=help_text["condition"],
+        )
+        left.multiselect(
+            "Payment",
+            schema.PAYMENT.codes,
+            key="payment",
+            format_func=schema.PAYMENT.labels.__getitem__,
+            help=help_text["payment"],
+        )
+        right.checkbox(
+            "Works with VA (Community Care or VA facility)", key="va", help=help_text["va"]
+        )
+        right.checkbox(
+            "I don't have a therapist yet", key="no_therapist", help=help_text["no_therapist"]
+        )
+        right.checkbox("Accepting new patients", key="accepting", help=help_text["accepting"])
+        right.number_input(
+            "Maximum price per session (US dollars)",
+            min_value=0,
+            max_value=100_000,
+            step=50,
+            key="max_price",
+            help=help_text["max_price"],
+        )
+        right.text_input("Clinic name", key="name", max_chars=200, help=help_text["name"])
+    state = st.session_state
+    price = state.get("max_price")
+    return SearchForm(
+        near=str(state.get("near") or "").strip(),
+        radius_miles=int(state.get("radius") or 25),
+        modalities=tuple(state.get("modality") or ()),
+        conditions=tuple(state.get("condition") or ()),
+        payment=tuple(state.get("payment") or ()),
+        va=bool(state.get("va")),
+        no_therapist=bool(state.get("no_therapist")),
+        max_price_usd=None if price is None else int(price),
+        accepting=bool(state.get("accepting")),
+        name=str(state.get("name") or "").strip(),
+    )
+
+
+def _sync_url(form: SearchForm) -> None:
+    """Keep the address bar equal to the search, so it can be bookmarked or shared."""
+    wanted = form.to_params()
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    normalised = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
+    if normalised != current:
+        st.query_params.from_dict(wanted)
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+def _render_search(directory: Directory, form: SearchForm) -> None:
+    try:
+        origin = resolve_place(form.near, online_fallback=online_geocoder_from_env())
+        query = form.to_query(origin)
+    except (AmbiguousPlaceError, PlaceNotFoundError) as error:
+        st.warning(user_message(error), icon="🔎")
+        options = getattr(error, "candidates", None) or getattr(error, "suggestions", None) or []
+        for choice in options[:8]:
+            st.button(
+                f"Search near {choice}", key=f"choose_{choice}", on_click=_set_near, args=(choice,)
+            )
+        return
+    except DirectoryError as error:
+        st.warning(user_message(error), icon="🔎")
+        return
+    result = search(directory.index, query)
+    today = date.today()
+    st.subheader(listing.summary_sentence(result))
+    selected = _render_map(
+        result.in_person if len(result.in_person) else result.nearest_outside_radius,
+        origin,
+        query.radius_miles,
+    )
+    if result.in_person.empty:
+        _render_empty_state(directory, result, today)
+    else:
+        _render_list(result.in_person, today, selected, key="in_person")
+    _render_at_home(result, today)
+    _render_take_away(result, today)
+
+
+def _set_near(place: str) -> None:
+    st.session_state["near"] = place
+
+
+def _render_map(clinics: pd.DataFrame, origin: Any, radius_miles: float | None) -> str | None:
+    folium_map = build_map(
+        clinics,
+        origin=origin,
+        radius_miles=radius_miles,
+        tiles=tile_settings_from_env(),
+        selected_id=st.session_state.get("selected_clinic"),
+    )
+    output = st_folium(
+        folium_map,
+        key="map",
+        height=460,
+        use_container_width=True,
+        returned_objects=["last_object_clicked"],
+    )
+    clicked = (output or {}).get("last_object_clicked")
+    if clicked and clicked != st.session_state.get("_last_click"):
+        st.session_state["_last_click"] = clicked
+        st.session_state["selected_clinic"] = clinic_for_click(clicked, clinics)
+    selected = st.session_state.get("selected_clinic")
+    return selected if isinstance(selected, str) else None
+
+
+def _render_list(rows: pd.DataFrame, today: date, selected: str | None, *, key: str) -> None:
+    if selected is not None and selected in set(rows["id"]):
+        st.success("Selected on the map:", icon="📍")
+        _render_card(rows[rows["id"] == selected].iloc[0], today, key=f"{key}_selected")
+    signature = (key, tuple(rows["id"].head(50)))
+    if st.session_state.get(f"_{key}_signature") != signature:
+        st.session_state[f"_{key}_signature"] = signature
+        st.session_state[f"_{key}_shown"] = PAGE_SIZE
+    shown = int(st.session_state.get(f"_{key}_shown", PAGE_SIZE))
+    for _, row in rows.head(shown).iterrows():
+        _render_card(row, today, key=key)
+    if len(rows) > shown:
+        st.button(
+            f"Show more ({len(rows) - shown} more)",
+            key=f"more_{key}",
+            on_click=_show_more,
+            args=(key,),
+        )
+
+
+def _show_more(key: str) -> None:
+    st.session_state[f"_{key}_shown"] = (
+        int(st.session_state.get(f"_{key}_shown", PAGE_SIZE)) + PAGE_SIZE
+    )
+
+
+def _render_card(row: pd.Series, today: date, *, key: str) -> None:
+    with st.container(border=True):
+        st.markdown(f"#### {listing.clinic_title(row)}")
+        st.markdown(listing.clinic_markdown(row, today))
+        clinic_id = str(row["id"])
+        compare_key = f"compare_{clinic_id}"
+        chosen = _compare_ids()
+        st.checkbox(
+            "Compare",
+            key=f"{compare_key}_{key}",
+            value=clinic_id in chosen,
+            disabled=clinic_id not in chosen and len(chosen) >= MAX_COMPARE,
+            on_change=_toggle_compare,
+            args=(clinic_id, f"{compare_key}_{key}"),
+        )
+
+
+def _compare_ids() -> list[str]:
+    chosen = st.session_state.setdefault("_compare", [])
+    return chosen if isinstance(chosen, list) else []
+
+
+def _toggle_compare(clinic_id: str, widget_key: str) -> None:
+    chosen = [c for c in _compare_ids() if c != clinic_id]
+    if st.session_state.get(widget_key) and len(chosen) < MAX_COMPARE:
+        chosen.append(clinic_id)
+    st.session_state["_compare"] = chosen
+
+
+def _render_empty_state(directory: Directory, result: SearchResult, today: date) -> None:
+    sentence = listing.nearest_sentence(result)
+    st.info(sentence or f"No clinics match within {result.query.radius_miles:g} miles.", icon="🧭")
+    relaxations = suggest_relaxations(directory.index, result.query)
+    if relaxations:
+        st.markdown(
+            "**To see more clinics nearby, try:**\n\n"
+            + "\n".join(
+                f"- {r.description}: {r.in_person_count} within {result.query.radius_miles:g} miles"
+                for r in relaxations
+            )
+        )
+    elif result.query.radius_miles < RADIUS_CHOICES_MILES[-1]:
+        st.markdown("Try a larger distance, or see the at-home options below.")
+    if len(result.nearest_outside_radius):
+        st.markdown("**Nearest matching clinics further away**")
+        _render_list(result.nearest_outside_radius, today, None, key="nearest")
+
+
+def _render_at_home(result: SearchResult, today: date) -> None:
+    state = listing.escape_markdown(result.origin.state)
+    st.subheader(f"Also available at home in {state}")
+    if result.at_home.empty:
+        st.markdown(
+            f"No at-home (telehealth) provider in the list matches your filters in {state}."
+        )
+        return
+    st.caption(
+        "These providers are licensed to treat patients at home in your state. "
+        "Prices are per month of at-home treatment."
+    )
+    _render_list(result.at_home, today, None, key="at_home")
+
+
+def _render_take_away(result: SearchResult, today: date) -> None:
+    st.subheader("Take your list with you")
+    everything = (
+        pd.concat(
+            [
+                frame.assign(result=name)
+                for name, frame in (("in_person", result.in_person), ("at_home", result.at_home))
+                if len(frame)
+            ],
+            ignore_index=True,
+        )
+        if len(result.in_person) or len(result.at_home)
+        else None
+    )
+    chosen = _compare_ids()
+    pool = pd.concat(
+        [result.in_person, result.at_home, result.nearest_outside_radius], ignore_index=True
+    )
+    picked = pool[pool["id"].isin(chosen)].drop_duplicates("id")
+    left, right = st.columns(2)
+    if everything is not None:
+        left.download_button(
+            "Download results (CSV)",
+            to_safe_csv(everything),
+            file_name="ketamine-clinics.csv",
+            mime="text/csv",
+            key="csv",
+        )
+    shortlist = picked if len(picked) else pool.head(PAGE_SIZE)
+    if len(shortlist):
+        right.download_button(
+            "Printable shortlist" + (" (compared clinics)" if len(picked) else " (first 10)"),
+            listing.shortlist_html(shortlist, f"Clinics near {result.origin.label}", today),
+            file_name="clinic-shortlist.html",
+            mime="text/html",
+            key="shortlist",
+        )
+    if len(picked) >= 2:
+        st.subheader("Compare side by side")
+        st.dataframe(_comparison_table(picked, today), use_container_width=True)
+    elif len(pool):
+        st.caption(f'Tick "Compare" on up to {MAX_COMPARE} clinics to see them side by side.')
+
+
+def _comparison_table(rows: pd.DataFrame, today: date) -> pd.DataFrame:
+    columns: dict[str, list[str]] = {}
+    for _, row in rows.iterrows():
+        miles = row.get("distance_miles")
+        columns[str(row["name"])] = [
+            "" if pd.isna(miles) else f"{miles:.1f} miles",
+            ", ".join(listing.labels(row.get("modalities"), schema.MODALITIES)),
+            ", ".join(listing.labels(row.get("conditions"), schema.CONDITIONS)),
+            ", ".join(listing.labels(row.get("payment"), schema.PAYMENT)),
+            listing.VA_PLAIN.get(str(row.get("va_coverage")), ""),
+            listing.THERAPIST_PLAIN.get(str(row.get("therapist_requirement")), ""),
+            listing.format_price(row.get("price_per_session_usd"), row.get("kind")).replace(
+                "\\$", "$"
+            ),
+            listing.ACCEPTING_PLAIN.get(str(row.get("accepting_new_patients")), ""),
+            str(row.get("phone") or ""),
+            listing.verification(row.get("last_verified"), today).text,
+        ]
+    index = [
+        "Distance",
+        "Treatment",
+        "Treats",
+        "Payment",
+        "VA",
+        "Therapist",
+        "Price",
+        "New patients",
+        "Phone",
+        "Verified",
+    ]
+    return pd.DataFrame(columns, index=index)

@@ -1,0 +1,5 @@
+"""Page script for st.navigation: About ketamine care."""
+
+from directory.ui import about
+
+about.render()

@@ -1,0 +1,156 @@
+"""Clinic cards and the shortlist: hostile data stays text, links are only safe ones."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from directory import listing, schema
+
+TODAY = date(2026, 11, 20)
+
+
+def row(**fields: object) -> pd.Series:
+    base: dict[str, object] = {name: "" for name in schema.COLUMN_NAMES}
+    base.update(
+        id="c",
+        name="Clinic",
+        kind="clinic",
+        modalities="iv;nasal",
+        conditions="ptsd",
+        address="1 Main St",
+        city="Denver",
+        state="CO",
+        zip="80202",
+        phone="(303) 555-0101",
+        website="https://clinic.example.com",
+        va_coverage="community_care",
+        therapist_requirement="required",
+        price_per_session_usd=550.0,
+        accepting_new_patients="yes",
+        last_verified="2026-09-14",
+        distance_miles=3.24,
+    )
+    base.update(fields)
+    return pd.Series(base)
+
+
+def links(markdown: str) -> list[str]:
+    return re.findall(r"\]\(([^)]*)\)", markdown)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<img src=x onerror=alert(1)>",
+        "[click me](javascript:alert(1))",
+        "**bold** _it_ `code` # heading",
+        "$x^2$ costs $5",
+        "line one\n\n# injected heading",
+        "<script>alert('x')</script>",
+    ],
+)
+def test_data_values_never_become_markup(hostile):
+    card = listing.clinic_markdown(
+        row(name=hostile, notes=hostile, languages=hostile, insurers=hostile, city=hostile), TODAY
+    )
+    title = listing.clinic_title(row(name=hostile))
+    for text in (card, title):
+        assert "<img" not in text.replace("\\<img", "")
+        assert "<script" not in text.replace("\\<script", "")
+        assert all(target.startswith(("tel:", "https://")) for target in links(text))
+        assert "\n#" not in text
+
+
+def test_card_says_what_a_patient_needs_in_plain_words():
+    card = listing.clinic_markdown(row(), TODAY)
+    assert "[\\(303\\) 555\\-0101](tel:+13035550101)" in card
+    assert "[Website](https://clinic.example.com)" in card
+    assert "IV infusion" in card
+    assert "Nasal spray (esketamine / Spravato)" in card
+    assert "You must already see a licensed therapist" in card
+    assert "VA Community Care (needs a VA referral)" in card
+    assert "About \\$550 a session" in card
+    assert "Accepting new patients" in card
+    assert "Last verified 14 Sep 2026" in card
+    assert listing.clinic_title(row()) == "Clinic · 3.2 mi"
+
+
+@pytest.mark.parametrize(
+    ("website", "linked"),
+    [
+        ("https://a.example.com/p?q=1", True),
+        ("http://a.example.com", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,hi", False),
+        ("https://a.example.com/x) [evil](javascript:alert(1)", False),
+        ("", False),
+        (float("nan"), False),
+    ],
+)
+def test_only_http_links_are_made(website, linked):
+    card = listing.clinic_markdown(row(website=website), TODAY)
+    assert ("[Website](" in card) is linked
+    assert all(t.startswith(("tel:", "http://", "https://")) for t in links(card))
+
+
+@pytest.mark.parametrize(
+    ("last_verified", "stale", "text"),
+    [
+        ("2026-09-14", False, "Last verified 14 Sep 2026"),
+        ("2025-11-19", True, "over a year ago"),
+        ("", True, "Never verified"),
+        (None, True, "Never verified"),
+        ("garbage", True, "unknown"),
+    ],
+)
+def test_verification_is_honest_about_age(last_verified, stale, text):
+    checked = listing.verification(last_verified, TODAY)
+    assert checked.stale is stale
+    assert text in checked.text
+
+
+@pytest.mark.parametrize(
+    ("phone", "target"),
+    [
+        ("(303) 555-0101", "tel:+13035550101"),
+        ("(303) 555-0101 ext. 12", "tel:+13035550101"),
+        ("+44 20 7946 0958", "tel:+442079460958"),
+        ("", None),
+        ("call us", None),
+    ],
+)
+def test_phone_links(phone, target):
+    assert listing.phone_link(phone) == target
+
+
+def test_telehealth_card_lists_states_and_monthly_price():
+    card = listing.clinic_markdown(
+        row(kind="telehealth", service_states="CO;NM", price_per_session_usd=200.0), TODAY
+    )
+    assert "Treats patients at home in: CO, NM" in card
+    assert "a month" in card
+    everywhere = listing.clinic_markdown(row(kind="telehealth", service_states="ALL"), TODAY)
+    assert "all US states" in everywhere
+
+
+def test_shortlist_html_escapes_everything():
+    page = listing.shortlist_html(
+        pd.DataFrame([row(name="<script>alert(1)</script>", phone="<b>")]), "Near <x>", TODAY
+    )
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;" in page
+    assert "Near &lt;x&gt;" in page
+    assert "988" in page
+
+
+@given(st.text(max_size=200))
+def test_escaped_text_has_no_live_markdown_characters(text):
+    escaped = listing.escape_markdown(text)
+    unescaped = re.sub(r"\\.", "", escaped)
+    assert not re.search(r"[\[\]()<>*_`#$|\n]", unescaped)
