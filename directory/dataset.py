@@ -26,7 +26,7 @@ import phonenumbers
 from directory import schema
 from directory.distance import great_circle_miles
 from directory.errors import DataFileError
-from directory.gazetteer import get_gazetteer, normalize_state
+from directory.gazetteer import STATE_CODES, get_gazetteer, normalize_state
 from directory.report import Severity, ValidationReport, quote_value
 from directory.schema import Column, ColumnType, Need, Vocabulary
 
@@ -117,6 +117,14 @@ def parse_clinics(data: bytes | str, *, today: date | None = None) -> LoadedClin
     if cells is None:
         return LoadedClinics(_empty_table(), report)
     table = _validate(_build_table(*cells, report), report, today or date.today())
+    if table.empty and report.valid:
+        report.error(
+            None,
+            None,
+            None,
+            "the file has a header row but no clinics below it; add one row per clinic "
+            "(see docs/data-format.md)",
+        )
     report.rows = len(table)
     report.sort()
     return LoadedClinics(table, report)
@@ -246,6 +254,8 @@ def _read_cells_fast(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame
     if len(cells) != len(starts) or len(cells) == 0:
         return None
     header = [str(cell) for cell in cells.iloc[0].fillna("")]
+    if not "".join(header).strip():
+        return None  # a leading row of empty cells: the exact reader skips it to find the header
     body = cells.iloc[1:].reset_index(drop=True).fillna("")
     body.columns = pd.RangeIndex(len(header))
     return header, body, starts[1:]
@@ -289,6 +299,17 @@ def _read_cells_exactly(
             "check for a missing quote or a cell longer than "
             f"{MAX_FIELD_CHARS} characters",
         )
+    # A record running to the end of the file with an odd number of quotes: one never closed.
+    spans_to_end = bool(lines) and previous_end > lines[-1]
+    if spans_to_end and text.count('"', _offset_of_line(text, lines[-1])) & 1:
+        report.error(
+            lines[-1],
+            None,
+            None,
+            f"a quote opened in this record is never closed, so everything from line "
+            f"{lines[-1]} to the end of the file (line {previous_end}) was read as one "
+            "record; add the closing quote",
+        )
     if header is None:
         if report.valid:
             report.error(
@@ -307,15 +328,31 @@ def _read_cells_exactly(
     return header, body, np.asarray(lines, dtype=np.int64)
 
 
+def _offset_of_line(text: str, line: int) -> int:
+    """Where physical line ``line`` (1-based, as the csv module counts) starts in ``text``."""
+    offset = 0
+    for _ in range(line - 1):
+        found = _LINE_BREAK.search(text, offset)
+        if found is None:
+            return len(text)
+        offset = found.end()
+    return offset
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _fit_record(record: list[str], width: int, line: int, report: ValidationReport) -> list[str]:
     if len(record) > width:
         if any(cell.strip() for cell in record[width:]):
+            curly = any(quote in cell for cell in record for quote in "“”")
+            hint = " (curly quotes “ ” do not count as quotes in a CSV file)" if curly else ""
             report.error(
                 line,
                 None,
                 None,
                 f"this row has {len(record)} cells but the header "
-                f"has {width}; check for an unquoted comma in a value",
+                f"has {width}; check for an unquoted comma in a value{hint}",
             )
         return record[:width]
     if len(record) < width:
@@ -419,6 +456,11 @@ class _Checker:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         if not len(positions):
             return
+        # Past the report's cap only count: a huge file must not build millions of messages.
+        room = self.report.room(severity)
+        if len(positions) > room:
+            self.report.count_unkept(severity, len(positions) - room)
+            positions = positions[:room]
         raw = values.to_numpy(dtype=object)
         add = self.report.error if severity == "error" else self.report.warning
         cache: dict[str, str] = {}
@@ -583,10 +625,17 @@ def _check_choices(table: pd.DataFrame, raw: pd.DataFrame, column: Column, check
             bad = unknown[value]
             listed = ", ".join(quote_value(b) for b in bad)
             verb = "is not a" if len(bad) == 1 else "are not"
-            noun = vocabulary.noun if len(bad) == 1 else vocabulary.noun + "s"
+            noun = vocabulary.noun if len(bad) == 1 else _plural_noun(vocabulary.noun)
             return f"{listed} {verb} {noun}; use {vocabulary.allowed_text()}"
 
         check.flag("error", values.isin(list(unknown)).to_numpy(), column.name, values, message)
+
+
+def _plural_noun(noun: str) -> str:
+    """``'modality'`` -> ``'modalities'``, ``'condition'`` -> ``'conditions'``."""
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 def _check_ids(table: pd.DataFrame, check: _Checker) -> None:
@@ -700,7 +749,8 @@ def _check_states(table: pd.DataFrame, raw: pd.DataFrame, check: _Checker) -> No
             served,
             lambda v: (
                 ", ".join(quote_value(t) for t in unknown[v])
-                + " not a US state; use USPS codes separated by ';' (e.g. CO;NM;UT) or ALL"
+                + (" is not a US state" if len(unknown[v]) == 1 else " are not US states")
+                + "; use USPS codes separated by ';' (e.g. CO;NM;UT) or ALL"
             ),
         )
 
@@ -969,7 +1019,9 @@ def _check_location(
         lambda v: f"{quote_value(v)} is not a ZIP code we know; check it",
     )
     state = table["state"].to_numpy(dtype=object)
-    mismatch = known_zip & is_clinic & (state != "") & (centroid_state != state)
+    # An invalid state already has its own error; comparing it with the ZIP's adds only noise.
+    valid_state = table["state"].isin(STATE_CODES).to_numpy(dtype=bool)
+    mismatch = known_zip & is_clinic & valid_state & (centroid_state != state)
     zip_states = dict(zip(zips[mismatch], centroid_state[mismatch], strict=True))
     check.flag(
         "warning",
@@ -1087,7 +1139,9 @@ def _check_duplicate_listings(table: pd.DataFrame, check: _Checker) -> None:
     first_id = clinics["id"].groupby(key.to_numpy()).transform("first").to_numpy()
     lines = clinics[schema.LINE].to_numpy()
     names = clinics["name"].to_numpy()
-    for position in np.flatnonzero(repeated.to_numpy()):
+    # A repeated id is already an error of its own; this warning is about *different* ids.
+    other_id = clinics["id"].to_numpy() != first_id
+    for position in np.flatnonzero(repeated.to_numpy() & other_id):
         check.report.warning(
             int(lines[position]),
             "name",
@@ -1109,7 +1163,8 @@ def _check_formulas(table: pd.DataFrame, check: _Checker) -> None:
         risky = values.str.startswith(FORMULA_PREFIXES).to_numpy(dtype=bool)
         if not risky.any():
             continue
-        risky &= ~values.str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)
+        # `&=` would write into pandas' read-only view of the column (copy-on-write).
+        risky = risky & ~values.str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)
         check.flag(
             "warning",
             risky,

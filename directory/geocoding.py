@@ -155,7 +155,7 @@ def _unknown_zip(zip5: str) -> PlaceNotFoundError:
 # ----------------------------------------------------------------------------- offline
 
 
-class _NoNetworkAdapter(BaseSyncAdapter):  # type: ignore[misc]  # geopy has no type hints
+class _NoNetworkAdapter(BaseSyncAdapter):  # type: ignore[misc, unused-ignore]  # geopy: no types
     """A geopy adapter that refuses to make requests, so the offline geocoder cannot."""
 
     def get_json(self, url: str, *, timeout: float, headers: Mapping[str, str]) -> Any:
@@ -165,7 +165,7 @@ class _NoNetworkAdapter(BaseSyncAdapter):  # type: ignore[misc]  # geopy has no 
         raise GeocoderServiceError("OfflineGeocoder never uses the network.")
 
 
-class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy has no type hints
+class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: no types
     """A geopy-style geocoder answering from the bundled gazetteer only.
 
     Understands ZIP codes, ZIP+4, ``City, ST``, ``City, State``, ``City ST``,
@@ -616,6 +616,23 @@ class OnlineGeocoder:
         return result
 
 
+class _NoPlacesInLogs(logging.Filter):
+    """Drops geopy log records that can carry a searched place.
+
+    Nominatim logs each request URL (with the query) at DEBUG, and
+    RateLimiter's retry warnings include the call's arguments.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING and "Called with" not in str(record.msg)
+
+
+def _keep_places_out_of_geopy_logs() -> None:
+    geopy_logger = logging.getLogger("geopy")
+    if not any(isinstance(f, _NoPlacesInLogs) for f in geopy_logger.filters):
+        geopy_logger.addFilter(_NoPlacesInLogs())
+
+
 def make_online_geocoder(
     user_agent: str,
     *,
@@ -637,6 +654,7 @@ def make_online_geocoder(
             "Online geocoding needs a user agent that names this app "
             f"(set {USER_AGENT_ENV}); Nominatim's usage policy requires one."
         )
+    _keep_places_out_of_geopy_logs()
     geocode_kwargs: dict[str, Any] = {}
     if geocoder_factory is None:
         service: GeocoderLike = Nominatim(user_agent=agent, timeout=timeout_seconds)

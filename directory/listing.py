@@ -16,25 +16,15 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from directory import schema
+from directory import content, schema
 from directory.search import DISTANCE_COLUMN, SearchResult
 
 STALE_AFTER = timedelta(days=365)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&:=\"'])")
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 
-THERAPIST_PLAIN = {
-    "required": "You must already see a licensed therapist",
-    "in_house": "Therapy is provided by the clinic",
-    "recommended": "Seeing a therapist is recommended",
-    "none": "No therapist needed",
-}
-VA_PLAIN = {
-    "community_care": "VA Community Care (needs a VA referral)",
-    "va_facility": "VA medical center",
-    "no": "Not covered by the VA",
-    "unknown": "VA coverage unknown: ask the clinic",
-}
+THERAPIST_PLAIN = content.THERAPIST_REQUIREMENT_PLAIN
+VA_PLAIN = content.VA_PLAIN
 ACCEPTING_PLAIN = {
     "yes": "Accepting new patients",
     "no": "Not accepting new patients",

@@ -82,6 +82,18 @@ class ValidationReport:
         else:
             self.warnings_not_kept += 1
 
+    def room(self, severity: Severity) -> int:
+        """How many more problems of this severity the report keeps."""
+        kept = self.errors if severity == "error" else self.warnings
+        return max(MAX_PROBLEMS_KEPT - len(kept), 0)
+
+    def count_unkept(self, severity: Severity, count: int) -> None:
+        """Count problems found but not kept (the report is full), without building them."""
+        if severity == "error":
+            self.errors_not_kept += count
+        else:
+            self.warnings_not_kept += count
+
     def error(self, line: int | None, column: str | None, value: str | None, message: str) -> None:
         self.add("error", Problem(line, column, value, message))
 

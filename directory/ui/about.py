@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from directory.ui import content
+from directory import content
 from directory.ui.common import render_footer
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from directory import content
 from directory.dataset import LoadedClinics, load_clinics
 from directory.errors import AmbiguousPlaceError, DirectoryError, PlaceNotFoundError
 from directory.search import ClinicIndex, index_clinics
-from directory.ui import content
 
 DATA_ENV = "CLINICS_CSV"
 DEFAULT_DATA = Path("data/clinics.csv")

@@ -9,14 +9,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from directory import listing, schema
+from directory import content, listing, schema
 from directory.errors import AmbiguousPlaceError, DirectoryError, PlaceNotFoundError
 from directory.export import to_safe_csv
 from directory.geocoding import online_geocoder_from_env, resolve_place
 from directory.maps import build_map, clinic_for_click, tile_settings_from_env
 from directory.params import RADIUS_CHOICES_MILES, SearchForm, form_from_params
 from directory.search import SearchResult, search, suggest_relaxations
-from directory.ui import content
 from directory.ui.common import Directory, get_directory, render_footer, user_message
 
 PAGE_SIZE = 10
@@ -84,7 +83,7 @@ def _load_params_once() -> None:
 
 def _read_controls() -> SearchForm:
     for notice in st.session_state.pop("_notices", []):
-        st.info(notice, icon="ℹ️")
+        st.info(notice, icon=":material/info:")
     help_text = content.FILTER_HELP
     near_column, radius_column = st.columns([3, 2])
     near_column.text_input(

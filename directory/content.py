@@ -1,0 +1,328 @@
+"""The app's fixed, patient-facing text, as Markdown, so pages only render it.
+
+Everything here is shown with ``st.markdown`` (or ``st.caption`` / ``help=``) WITHOUT
+``unsafe_allow_html``, so the rules are:
+
+* no raw HTML;
+* a dollar sign is always written ``\\$`` (escaped), or Streamlit reads the text
+  between two dollar signs as LaTeX;
+* no ``:word:`` or ``:color[...]`` patterns, which Streamlit turns into emoji or colours;
+* short sentences in plain words (about an 8th-grade reading level).
+
+``tests/test_content.py`` checks these rules. The text is written for people living
+with PTSD, depression, anxiety, OCD or chronic pain, many of them veterans: calm,
+honest about what is and is not known, and never promising a cure.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# ---------------------------------------------------------------- always visible
+
+CRISIS_LINES: Final[tuple[str, ...]] = (
+    "If you are in crisis, call or text **[988](tel:988)** (Suicide & Crisis Lifeline).",
+    "Veterans: dial **[988](tel:988)** then press 1, or text **[838255](sms:838255)**.",
+    "In immediate danger, call **[911](tel:911)**.",
+)
+CRISIS_MARKDOWN: Final[str] = "  \n".join(CRISIS_LINES)
+"""The crisis line, one short line per number (Markdown hard line breaks)."""
+
+DISCLAIMER_MARKDOWN: Final[str] = (
+    "This site gives general information. It is not medical advice. "
+    "Using ketamine for PTSD is off-label: ketamine is approved as an anesthetic, and "
+    "esketamine (Spravato) is FDA-approved for treatment-resistant depression, not PTSD. "
+    "Talk with a licensed clinician before you start or stop any treatment. "
+    "A listing here is not an endorsement. Details change and may be out of date, "
+    "so call the clinic to confirm."
+)
+
+SAMPLE_DATA_NOTE: Final[str] = (
+    "**Sample data only.** The clinics listed here are made up to show how the site works. "
+    "Their phone numbers use the fictional 555-01xx range and their websites use "
+    "example.com. They must be replaced with checked, real listings before anyone uses "
+    "this site to look for care."
+)
+
+# ---------------------------------------------------------------- search page
+
+HOW_TO_USE_MARKDOWN: Final[str] = """
+**How to search**
+
+1. Type your ZIP code, or your city and state (for example, *Denver, CO*).
+2. Then filter by what matters to you: how ketamine is given, conditions treated, payment,
+   VA coverage, price or therapist rules.
+3. Clinics near you are listed by distance. At-home (telehealth) providers that serve your
+   state are listed separately.
+4. Always call the clinic to confirm details before you book.
+""".strip()
+
+FILTER_HELP: Final[dict[str, str]] = {
+    "near": "A ZIP code, or a city and state (like Austin, TX), to search from.",
+    "radius": "How far from that place to look for clinics, in miles.",
+    "modality": "Show clinics that offer any of the ways of giving ketamine you pick.",
+    "condition": "Show clinics that say they treat every condition you pick.",
+    "payment": "Show clinics that take any of the payment options you pick.",
+    "va": (
+        "Show only clinics that work with the VA, through VA Community Care "
+        "or at a VA medical center."
+    ),
+    "no_therapist": (
+        "Hide clinics that will only treat you if you already see a licensed therapist."
+    ),
+    "max_price": (
+        "Show clinics whose usual self-pay price per session (per month for at-home care) "
+        "is at or below this amount, leaving out clinics with no listed price."
+    ),
+    "accepting": "Show only clinics that say they are taking new patients.",
+    "name": "Find a clinic by part of its name.",
+}
+
+# ---------------------------------------------------------------- listing labels
+
+THERAPIST_REQUIREMENT_PLAIN: Final[dict[str, str]] = {
+    "required": "You must already see a licensed therapist",
+    "in_house": "Therapy is provided by the clinic",
+    "recommended": "Seeing a therapist is recommended",
+    "none": "No therapist needed",
+}
+"""One plain sentence per ``therapist_requirement`` code, shown on each clinic."""
+
+VA_PLAIN: Final[dict[str, str]] = {
+    "community_care": "VA Community Care (needs a VA referral)",
+    "va_facility": "VA medical center",
+    "no": "Not covered by the VA",
+    "unknown": "VA coverage unknown — ask the clinic",
+}
+"""One plain phrase per ``va_coverage`` code, shown on each clinic."""
+
+# ---------------------------------------------------------------- "About ketamine care"
+
+_WHAT_IT_IS = """
+Ketamine is a medicine that doctors have used for decades to put people to sleep for
+surgery and to ease pain. At much lower doses, it is now also used for some mental health
+conditions, such as depression and PTSD.
+
+Most medicines for depression and anxiety act on serotonin. Ketamine acts on a different
+brain messenger called glutamate. It blocks a part of nerve cells called the NMDA
+receptor. Researchers think this may help brain cells build new connections for a few days
+after a dose.
+
+Some experts call this a "window" for relearning. During it, the brain may find it easier
+to learn new ways of reacting to painful memories. This idea is promising, but it is still
+being studied. Ketamine does not erase memories, and it is not a cure.
+
+During a session, many people feel dreamy, floaty or detached from their body. This is
+called dissociation. It usually fades soon after the dose ends. For trauma survivors, this
+feeling can seem familiar or unsettling. A good clinic will talk it through with you first
+and stay with you during the session.
+""".strip()
+
+_WAYS_GIVEN = """
+Clinics give ketamine in several ways. Our listings use these five types.
+
+**IV infusion.** A nurse or doctor puts a small tube in a vein in your arm, and the
+medicine drips in slowly. A first course is often 4 to 6 infusions over 1 to 2 weeks. Each
+infusion takes about 40 minutes. Staff check your blood pressure and heart the whole time.
+Afterward you rest until the effects wear off, so plan on about 90 minutes or more for the
+visit. Someone must drive you home, and you should not drive until the next day. Most PTSD
+studies used IV ketamine.
+
+**IM injection.** This is a shot into a muscle, usually in the upper arm. The effects come
+on faster than with a slow IV drip, and sessions are often shorter. You are watched in the
+clinic and need a ride home, just as with an IV. There is less research on shots for PTSD.
+
+**Nasal spray (esketamine, brand name Spravato).** Esketamine is a close cousin of
+ketamine. It is FDA-approved for treatment-resistant depression, not for PTSD. You spray it
+yourself, but only in a certified clinic, and you cannot take it home. Staff watch you for
+at least 2 hours after each dose. This is part of an FDA safety program called REMS.
+Visits are usually twice a week at first, then less often. You need a ride home and should
+not drive until the next day.
+
+**Oral or under the tongue, in the clinic.** You swallow a tablet, or let a lozenge melt
+under your tongue or in your cheek, while staff keep an eye on you. Less of the medicine
+reaches the brain this way, so the effects are often milder and slower. There is little
+research on this form for PTSD.
+
+**At home, through telehealth.** A prescriber meets you by video and checks your physical
+and mental health first. If you qualify, lozenges or tablets are mailed to you. Doses are
+usually lower than in a clinic. You are asked to have a sober adult with you during each
+session, often called a sitter or monitor. At-home care is easier to reach and often costs
+less. But it has less research behind it, and no medical staff are in the room. In 2023 the
+FDA warned about the risks of taking compounded ketamine at home without monitoring.
+""".strip()
+
+_EVIDENCE = """
+Research on ketamine for PTSD is still young. These are two of the best-known studies.
+
+- **Feder and colleagues, 2014, *JAMA Psychiatry*.** Adults with long-lasting (chronic)
+  PTSD got one ketamine infusion and, on another day, a comparison drug called midazolam.
+  PTSD symptoms dropped quickly, within a day, after ketamine. The drop was larger than
+  after midazolam.
+  [PubMed, PMID 24740528](https://pubmed.ncbi.nlm.nih.gov/24740528/)
+- **Feder and colleagues, 2021, *American Journal of Psychiatry*.** In this randomized
+  trial, 30 adults with chronic PTSD got six infusions over two weeks, of either ketamine
+  or midazolam. After two weeks, 67% of the ketamine group had improved (a drop in
+  symptoms of at least 30%). Only 20% of the midazolam group had. Among those who
+  improved, the typical (median) time before the benefit faded was 27.5 days.
+  [Journal article](https://doi.org/10.1176/appi.ajp.2020.20050596)
+
+Other results are mixed. A larger trial in 158 veterans and service members (Abdallah
+and colleagues, 2022) did not find that ketamine eased PTSD symptoms more than a placebo.
+Depression did improve at the usual dose in that trial.
+
+Reviews that pool many studies, called meta-analyses, describe the results as promising
+but not settled. A few patterns show up again and again:
+
+- Benefits are often stronger when a person has depression as well as PTSD.
+- Relief can come within a day or two, which is much faster than most PTSD treatments.
+- The effects tend to fade over weeks unless there are follow-up (maintenance) sessions,
+  therapy, or both.
+- Not everyone responds, and no one can promise who will.
+
+Trauma-focused therapy is still the first treatment experts recommend for PTSD. Ketamine
+is usually considered only after that and other treatments have not helped enough.
+""".strip()
+
+_WHO = """
+Ketamine care may be worth asking about if:
+
+- you have PTSD that has not improved enough after first-line care, such as
+  trauma-focused therapy or medicines like sertraline or paroxetine;
+- you also live with depression, especially depression that has not responded to other
+  treatment;
+- you can commit to a series of visits and follow-up, ideally with a therapist.
+
+Ketamine may not be safe for everyone. Be open with the clinic, and be extra careful, if
+you have:
+
+- high blood pressure that is not under control;
+- heart disease, or blood vessel problems such as an aneurysm;
+- psychosis or schizophrenia, now or in the past;
+- current substance misuse, especially of ketamine or other dissociative drugs;
+- a pregnancy, or plans to become pregnant;
+- some liver conditions.
+
+Tell the clinic about every medicine and supplement you take. Some, such as
+benzodiazepines, can change how ketamine works or how safe it is.
+
+**Common side effects** usually happen during the session or soon after:
+
+- feeling detached, dreamy or "outside yourself" (dissociation);
+- nausea;
+- higher blood pressure and a faster heart rate;
+- dizziness and drowsiness.
+
+Bladder problems are rare. They have mostly been seen in people who used ketamine often
+and in large amounts. Ketamine can also be misused, which is one reason a careful clinic
+limits doses and watches for warning signs.
+""".strip()
+
+_THERAPY = f"""
+Ketamine may ease symptoms for a while. It does not change what happened, and it does not
+teach new ways of coping. Trauma-focused therapy does that work, and it has the strongest
+evidence of any PTSD treatment. Many experts think ketamine helps most when it makes that
+therapy easier to start or stick with.
+
+These trauma-focused therapies appear in our listings:
+
+- **Prolonged Exposure (PE):** with a therapist, you slowly face memories and places you
+  have been avoiding, until they lose some of their hold on you.
+- **Cognitive Processing Therapy (CPT):** you look at beliefs the trauma left behind, such
+  as blame or feeling that nowhere is safe, and work toward more balanced ones.
+- **EMDR (Eye Movement Desensitization and Reprocessing):** you briefly hold a memory in
+  mind while following side-to-side eye movements or other back-and-forth cues. This may
+  help the memory feel less raw.
+- **Written Exposure Therapy (WET):** a shorter therapy, often five sessions, in which you
+  write about the trauma in a guided way.
+
+The VA offers these therapies to enrolled veterans.
+
+**What the therapist labels in our listings mean:**
+
+- **{THERAPIST_REQUIREMENT_PLAIN["required"]}.** The clinic treats you only if you already
+  work with a licensed mental health professional.
+- **{THERAPIST_REQUIREMENT_PLAIN["in_house"]}.** The clinic has its own therapists. This is
+  often called ketamine-assisted psychotherapy (KAP).
+- **{THERAPIST_REQUIREMENT_PLAIN["recommended"]}.** The clinic encourages therapy but will
+  treat you without it.
+- **{THERAPIST_REQUIREMENT_PLAIN["none"]}.** The clinic does not ask about therapy. You can
+  still choose to see a therapist, and it is worth thinking about.
+""".strip()
+
+_QUESTIONS = """
+Before you book, it can help to ask:
+
+- Who prescribes the ketamine? Who watches me during the session, and what training do
+  they have?
+- How will you check that ketamine is safe for me? Will you look at my health history,
+  blood pressure and medicines?
+- What does the price include? Are the first visit, follow-up visits and therapy extra?
+- How many sessions do you suggest at first? Do you offer maintenance (booster) sessions,
+  and how often?
+- What happens if it does not help after the first few sessions?
+- Do I need my own therapist? Can you work with the therapist I already see?
+- Do you work with the VA, TRICARE or my insurance? Will you help with the paperwork?
+- What happens if I have a bad reaction or a medical emergency during a session?
+- What if painful trauma memories come up during or after a session?
+- Who do I call after hours, and what follow-up will I get?
+""".strip()
+
+_COST = """
+**IV and IM ketamine** are usually self-pay. Prices vary a lot. One infusion often costs a
+few hundred dollars (about \\$400 to \\$800 is common), so a first series can cost a few
+thousand. Some insurance plans pay back part of the cost. Ask the clinic for an itemized
+receipt (sometimes called a superbill) that you can send to your plan.
+
+**Spravato** is often covered by private insurance and Medicare. Your plan usually has to
+approve it before you start, which is called prior authorization. It is approved for
+depression, not PTSD.
+
+**VA care for veterans.** Some VA medical centers offer Spravato, and a few offer ketamine
+infusions, to enrolled veterans. Ask your VA mental health provider. Through **VA Community
+Care**, the VA can pay a private clinic, but only after the VA approves a referral. Get
+that approval before your first visit. The VA usually does not pay for community care it
+did not authorize first.
+
+**TRICARE** covers service members, retirees and their families. Check with TRICARE before
+you start. Spravato may be covered when its rules are met. Coverage for ketamine infusions
+for mental health is less common.
+
+**Other ways to pay.** Some clinics offer payment plans, financing or a sliding scale based
+on income. Read the terms of any loan or medical credit card closely.
+
+Prices in our listings are typical self-pay prices for one session. For at-home
+providers, they are for one month. Always confirm the price with the clinic.
+""".strip()
+
+_NEED_HELP_NOW = f"""
+If you are struggling right now, you do not have to wait for an appointment. Reaching out
+is a sign of strength.
+
+{CRISIS_MARKDOWN}
+""".strip()
+
+ABOUT_SECTIONS: Final[list[tuple[str, str]]] = [
+    ("What ketamine is and how it may work", _WHAT_IT_IS),
+    ("How ketamine is given, and what a visit is like", _WAYS_GIVEN),
+    ("What the research says", _EVIDENCE),
+    ("Who may benefit, and who should be careful", _WHO),
+    ("Why therapy matters", _THERAPY),
+    ("Questions to ask a clinic", _QUESTIONS),
+    ("Cost, insurance and the VA", _COST),
+    ("If you need help now", _NEED_HELP_NOW),
+]
+"""(title, Markdown body) for each section of the "About ketamine care" page."""
+
+# ---------------------------------------------------------------- footer
+
+DATA_CREDITS_MARKDOWN: Final[str] = (
+    "ZIP code locations come from the [zipcodes](https://pypi.org/project/zipcodes/) "
+    "package, derived from [GeoNames](https://www.geonames.org/) data "
+    "([CC BY 4.0](https://creativecommons.org/licenses/by/4.0/)). "
+    "Map data © [OpenStreetMap](https://www.openstreetmap.org/copyright) contributors. "
+    "Map display by [Leaflet](https://leafletjs.com/).  \n"
+    "No tracking: we don't use analytics, and the place you search for is looked up on "
+    "this server, not sent to a location service. "
+    "Your browser loads the map images from OpenStreetMap."
+)

@@ -1,0 +1,98 @@
+"""Shared test helpers: a valid clinic row, CSV text built from rows, and real files."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+
+from directory import schema
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 20)
+"""The fixed "today" every date-dependent test passes as ``today=``."""
+
+HEADER: tuple[str, ...] = schema.COLUMN_NAMES
+
+VALID_ROW: Mapping[str, str] = {
+    "id": "mile-high-ketamine-denver",
+    "name": "Mile High Ketamine Clinic",
+    "kind": "clinic",
+    "modalities": "iv;nasal",
+    "conditions": "ptsd;depression",
+    "address": "1550 Larimer St, Suite 300",
+    "city": "Denver",
+    "state": "CO",
+    "zip": "80202",
+    "latitude": "39.7501",
+    "longitude": "-104.9996",
+    "service_states": "",
+    "phone": "(303) 555-0142",
+    "website": "https://milehigh.example.com",
+    "email": "hello@milehigh.example.com",
+    "payment": "self_pay;financing",
+    "insurers": "",
+    "va_coverage": "community_care",
+    "therapist_requirement": "in_house",
+    "price_per_session_usd": "550",
+    "accepting_new_patients": "yes",
+    "trauma_therapies": "pe;cpt",
+    "languages": "English; Spanish",
+    "last_verified": "2026-09-14",
+    "source_url": "https://milehigh.example.com/pricing",
+    "notes": "Free parking.",
+}
+"""One in-person clinic in Denver with no problems at all (not even warnings)."""
+
+TELEHEALTH_OVERRIDES: Mapping[str, str] = {
+    "id": "homeward-telehealth",
+    "name": "Homeward Ketamine Care",
+    "kind": "telehealth",
+    "modalities": "at_home",
+    "address": "",
+    "city": "",
+    "state": "",
+    "zip": "",
+    "latitude": "",
+    "longitude": "",
+    "service_states": "CO;NM",
+    "phone": "(888) 555-0101",
+    "price_per_session_usd": "250",
+}
+
+
+def row(**overrides: str) -> dict[str, str]:
+    """:data:`VALID_ROW` with some columns replaced."""
+    unknown = set(overrides) - set(HEADER)
+    if unknown:
+        raise KeyError(f"not schema columns: {sorted(unknown)}")
+    return {**VALID_ROW, **overrides}
+
+
+def telehealth_row(**overrides: str) -> dict[str, str]:
+    """A valid telehealth provider serving CO and NM, with some columns replaced."""
+    return row(**{**TELEHEALTH_OVERRIDES, **overrides})
+
+
+def csv_text(
+    *rows: Mapping[str, str], header: Sequence[str] = HEADER, lineterminator: str = "\n"
+) -> str:
+    """CSV text (quoted where needed, as the csv module writes it) of rows under a header."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=lineterminator)
+    writer.writerow(header)
+    for record in rows:
+        writer.writerow([record.get(name, "") for name in header])
+    return buffer.getvalue()
+
+
+def write_csv(tmp_path: Path, content: str | bytes, name: str = "clinics.csv") -> Path:
+    """Write CSV text (as UTF-8) or raw bytes to a real file under ``tmp_path``."""
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_bytes(content.encode("utf-8"))
+    return path

@@ -1,0 +1,203 @@
+"""The Streamlit app through AppTest: flows, URL parameters, safety text, bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from directory import schema
+from directory.dataset import load_clinics, write_csv_text
+from directory.geocoding import resolve_place
+from directory.search import SearchQuery, index_clinics, search
+
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def _run_from_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    monkeypatch.delenv("CLINICS_CSV", raising=False)
+    monkeypatch.setenv("CLINIC_FINDER_TILES_URL", "none")
+
+
+def start(**params: str | list[str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [s.value for s in at.subheader]
+    parts += [e.value for e in (*at.info, *at.warning, *at.error, *at.success, *at.caption)]
+    return "\n".join(str(p) for p in parts)
+
+
+def shown_count(at: AppTest) -> int:
+    sentence = next(s.value for s in at.subheader if " within " in s.value)
+    return int(sentence.split()[0])
+
+
+def expected_count(**filters: object) -> int:
+    loaded = load_clinics(REPO / "data/clinics.csv")
+    query = SearchQuery(resolve_place("80202"), **filters)  # type: ignore[arg-type]
+    return len(search(index_clinics(loaded.usable()), query).in_person)
+
+
+def test_empty_form_shows_a_prompt_the_crisis_line_and_the_sample_note():
+    at = start()
+    assert not at.exception
+    page = texts(at)
+    assert "988" in at.error[0].value
+    assert "838255" in at.error[0].value
+    assert "ZIP" in page
+    assert "fictional" in page.lower()
+    assert " within " not in page
+
+
+def test_url_parameters_fill_the_controls_and_run_the_search():
+    at = start(near="80202", modality=["iv", "nasal"], va="1", radius="50")
+    assert not at.exception
+    assert at.text_input(key="near").value == "80202"
+    assert at.multiselect(key="modality").value == ["iv", "nasal"]
+    assert at.checkbox(key="va").value is True
+    assert at.select_slider(key="radius").value == 50
+    assert shown_count(at) == expected_count(
+        radius_miles=50, modalities=frozenset({"iv", "nasal"}), va=True
+    )
+    assert "Denver, CO 80202" in texts(at)
+
+
+def test_changing_controls_updates_the_url():
+    at = start()
+    at.text_input(key="near").input("Denver, CO").run()
+    at.checkbox(key="accepting").check().run()
+    params = {k: [v] if isinstance(v, str) else list(v) for k, v in at.query_params.items()}
+    assert params == {"near": ["Denver, CO"], "accepting": ["1"]}
+    assert not at.exception
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "filters"),
+    [
+        ("modality", ["nasal"], {"modalities": frozenset({"nasal"})}),
+        ("condition", ["ptsd", "anxiety"], {"conditions": frozenset({"ptsd", "anxiety"})}),
+        ("payment", ["tricare"], {"payment": frozenset({"tricare"})}),
+        ("va", True, {"va": True}),
+        ("no_therapist", True, {"no_therapist_required": True}),
+        ("accepting", True, {"accepting": True}),
+        ("max_price", 500, {"max_price_usd": 500.0}),
+        ("name", "harbor", {"name": "harbor"}),
+        ("radius", 100, {"radius_miles": 100.0}),
+    ],
+)
+def test_each_filter_changes_the_list_as_the_engine_says(key, value, filters):
+    at = start(near="80202")
+    before = shown_count(at)
+    if key in ("modality", "condition", "payment"):
+        at.multiselect(key=key).set_value(value).run()
+    elif key in ("va", "no_therapist", "accepting"):
+        at.checkbox(key=key).check().run()
+    elif key == "max_price":
+        at.number_input(key=key).set_value(value).run()
+    elif key == "name":
+        at.text_input(key=key).input(value).run()
+    else:
+        at.select_slider(key=key).set_value(value).run()
+    assert not at.exception
+    after = shown_count(at)
+    assert after == expected_count(**filters)
+    assert before == expected_count()
+
+
+def test_bad_parameters_are_ignored_with_a_notice():
+    at = start(near="80202", modality="laughing_gas", radius="far", va="maybe", max_price="cheap")
+    assert not at.exception
+    notices = " ".join(i.value for i in at.info)
+    assert "laughing_gas" in notices
+    assert "distance" in notices
+    assert shown_count(at) == expected_count()
+
+
+@pytest.mark.parametrize(
+    ("place", "message"),
+    [
+        ("Brooklin, NY", "Did you mean Brooklyn, NY?"),
+        ("Springfield", "Add the state"),
+        ("zzzz", "ZIP"),
+        ("99999", "ZIP"),
+    ],
+)
+def test_unknown_places_get_a_friendly_message(place, message):
+    at = start(near=place)
+    assert not at.exception
+    assert message in " ".join(w.value for w in at.warning)
+
+
+def test_a_suggestion_button_runs_that_search():
+    at = start(near="Brooklin, NY")
+    at.button(key="choose_Brooklyn, NY").click().run()
+    assert at.text_input(key="near").value == "Brooklyn, NY"
+    assert "Brooklyn, NY" in texts(at)
+
+
+def test_empty_state_names_the_nearest_clinic_and_a_filter_to_relax():
+    at = start(near="Nome, AK", radius="5")
+    assert not at.exception
+    page = texts(at)
+    assert "Nothing within 5 miles; the nearest is" in page
+    at = start(near="80202", radius="5", name="zzzz-no-such-clinic")
+    assert "any clinic name" in texts(at)
+
+
+def test_hostile_clinic_names_render_as_text(tmp_path, monkeypatch):
+    row = {name: "" for name in schema.COLUMN_NAMES}
+    row.update(
+        id="evil",
+        name="<img src=x onerror=alert(1)> [x](javascript:alert(1))",
+        kind="clinic",
+        modalities="iv",
+        conditions="ptsd",
+        address="1 Main St",
+        city="Denver",
+        state="CO",
+        zip="80202",
+        va_coverage="no",
+        therapist_requirement="none",
+        website="https://evil.example.com",
+        last_verified=date.today().isoformat(),
+    )
+    path = tmp_path / "clinics.csv"
+    path.write_text(write_csv_text(pd.DataFrame([row], columns=list(schema.COLUMN_NAMES))))
+    monkeypatch.setenv("CLINICS_CSV", str(path))
+    at = start(near="80202")
+    assert not at.exception
+    titles = [m.value for m in at.markdown if m.value.startswith("####")]
+    assert titles == [
+        "#### \\<img src\\=x onerror\\=alert\\(1\\)\\> \\[x\\]\\(javascript\\:alert"
+        "\\(1\\)\\) · 0.0 mi"
+    ]
+    assert all(not m.allow_html for m in at.markdown)
+
+
+def test_about_page_has_the_crisis_line_and_the_evidence():
+    at = start()
+    at.switch_page("directory/ui/pages/about_ketamine_care.py").run()
+    assert not at.exception
+    assert "988" in at.error[0].value
+    page = texts(at)
+    assert "24740528" in page
+    assert "67%" in page
+
+
+def test_missing_data_file_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLINICS_CSV", str(tmp_path / "missing.csv"))
+    at = start(near="80202")
+    assert not at.exception
+    assert "cannot be loaded" in " ".join(e.value for e in at.error)
