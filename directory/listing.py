@@ -109,10 +109,10 @@ def clinic_markdown(row: pd.Series, today: date) -> str:
     contact: list[str] = []
     tel = phone_link(row.get("phone"))
     if tel:
-        contact.append(f"📞 [{escape_markdown(row.get('phone'))}]({tel})")
+        contact.append(f":material/call: [{escape_markdown(row.get('phone'))}]({tel})")
     website = safe_link(row.get("website"))
     if website:
-        contact.append(f"🌐 [Website]({website})")
+        contact.append(f":material/language: [Website]({website})")
     if contact:
         lines.append(" · ".join(contact))
     lines.append("**Treatment:** " + ", ".join(labels(row.get("modalities"), schema.MODALITIES)))
@@ -141,7 +141,9 @@ def clinic_markdown(row: pd.Series, today: date) -> str:
     if row.get("notes"):
         lines.append("*" + escape_markdown(row.get("notes")) + "*")
     checked = verification(row.get("last_verified"), today)
-    lines.append(("⚠️ " if checked.stale else "✅ ") + checked.text)
+    lines.append(
+        (":material/warning: " if checked.stale else ":material/verified: ") + checked.text
+    )
     return "  \n".join(lines)
 
 

@@ -73,7 +73,7 @@ def user_message(error: DirectoryError) -> str:
 
 def render_crisis_line() -> None:
     """The crisis line, at the top of every page and in the sidebar."""
-    st.error(content.CRISIS_MARKDOWN, icon="📞")
+    st.error(content.CRISIS_MARKDOWN, icon=":material/call:")
     with st.sidebar:
         st.markdown(content.CRISIS_MARKDOWN)
 
@@ -81,6 +81,6 @@ def render_crisis_line() -> None:
 def render_footer(directory: Directory | None) -> None:
     st.divider()
     if directory is not None and directory.is_sample:
-        st.warning(content.SAMPLE_DATA_NOTE, icon="🧪")
+        st.warning(content.SAMPLE_DATA_NOTE, icon=":material/science:")
     st.caption(content.DISCLAIMER_MARKDOWN)
     st.caption(content.DATA_CREDITS_MARKDOWN)

@@ -171,7 +171,7 @@ def _render_search(directory: Directory, form: SearchForm) -> None:
         origin = resolve_place(form.near, online_fallback=online_geocoder_from_env())
         query = form.to_query(origin)
     except (AmbiguousPlaceError, PlaceNotFoundError) as error:
-        st.warning(user_message(error), icon="🔎")
+        st.warning(user_message(error), icon=":material/travel_explore:")
         options = getattr(error, "candidates", None) or getattr(error, "suggestions", None) or []
         for choice in options[:8]:
             st.button(
@@ -179,7 +179,7 @@ def _render_search(directory: Directory, form: SearchForm) -> None:
             )
         return
     except DirectoryError as error:
-        st.warning(user_message(error), icon="🔎")
+        st.warning(user_message(error), icon=":material/travel_explore:")
         return
     result = search(directory.index, query)
     today = date.today()
@@ -226,7 +226,7 @@ def _render_map(clinics: pd.DataFrame, origin: Any, radius_miles: float | None) 
 
 def _render_list(rows: pd.DataFrame, today: date, selected: str | None, *, key: str) -> None:
     if selected is not None and selected in set(rows["id"]):
-        st.success("Selected on the map:", icon="📍")
+        st.success("Selected on the map:", icon=":material/location_on:")
         _render_card(rows[rows["id"] == selected].iloc[0], today, key=f"{key}_selected")
     signature = (key, tuple(rows["id"].head(50)))
     if st.session_state.get(f"_{key}_signature") != signature:
@@ -281,7 +281,10 @@ def _toggle_compare(clinic_id: str, widget_key: str) -> None:
 
 def _render_empty_state(directory: Directory, result: SearchResult, today: date) -> None:
     sentence = listing.nearest_sentence(result)
-    st.info(sentence or f"No clinics match within {result.query.radius_miles:g} miles.", icon="🧭")
+    st.info(
+        sentence or f"No clinics match within {result.query.radius_miles:g} miles.",
+        icon=":material/explore:",
+    )
     relaxations = suggest_relaxations(directory.index, result.query)
     if relaxations:
         st.markdown(
