@@ -46,3 +46,15 @@ class AmbiguousPlaceError(PlaceError):
 
 class QueryError(DirectoryError, ValueError):
     """A search filter or parameter has a value that is not allowed."""
+
+
+class DataConflictError(DirectoryError):
+    """The data file changed since the edit being saved was based on it; nothing was written."""
+
+    def __init__(self, message: str, changes: str = "") -> None:
+        super().__init__(message)
+        self.changes = changes
+
+
+class SaveError(DirectoryError, OSError):
+    """A save failed part-way (disk full, permissions); the original file is untouched."""
