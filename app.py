@@ -8,9 +8,9 @@ import streamlit as st
 
 from directory.ui.common import render_crisis_line
 
-st.set_page_config(
-    page_title="Ketamine Clinic Finder", page_icon=":material/explore:", layout="wide"
-)
+# An emoji favicon, not ":material/...": Streamlit fetches material favicons from Google's
+# font CDN, and the app makes no third-party requests.
+st.set_page_config(page_title="Ketamine Clinic Finder", page_icon="🧭", layout="wide")
 render_crisis_line()
 page = st.navigation(
     [
@@ -24,6 +24,11 @@ page = st.navigation(
             "directory/ui/pages/about_ketamine_care.py",
             title="About ketamine care",
             icon=":material/menu_book:",
+        ),
+        st.Page(
+            "directory/ui/pages/for_admins.py",
+            title="For admins",
+            icon=":material/admin_panel_settings:",
         ),
     ]
 )

@@ -1,4 +1,5 @@
-"""``python -m directory``: validate data, search it, make synthetic data.
+"""``python -m directory``: validate data, search it, make synthetic data, and admin it
+(import, diff, geocode, backups, restore, hash-password: see :mod:`directory.admin_cli`).
 
 Exit codes follow one rule everywhere: 0 the command did its job, 1 the data
 is invalid (or a change was refused), 2 bad usage or a file/place that cannot
@@ -8,6 +9,7 @@ be used. Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -17,6 +19,7 @@ from typing import TextIO
 import pandas as pd
 
 from directory import schema
+from directory.admin_cli import add_admin_commands
 from directory.dataset import load_clinics, write_csv_text
 from directory.errors import DirectoryError
 from directory.export import to_records, to_safe_csv
@@ -43,6 +46,11 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    # Data holds accents and typographic dashes; a terminal that cannot show them must
+    # get an escape, not a UnicodeEncodeError traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
@@ -122,6 +130,8 @@ def _build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--out", type=Path, required=True, help="where to write the CSV")
     synth.set_defaults(handler=_synth)
+
+    add_admin_commands(commands, DEFAULT_DATA)
     return parser
 
 

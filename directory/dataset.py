@@ -1,7 +1,8 @@
 """Read, normalise and validate the clinic CSV; write it back.
 
-``load_clinics(path)`` is the one way in: it never raises for bad *content*
-(that goes in the report, with line and column) and raises
+:mod:`directory.csvfile` turns the file's bytes into a table of cells; this module
+normalises and checks them. ``load_clinics(path)`` is the one way in: it never
+raises for bad *content* (that goes in the report, with line and column) and raises
 :class:`~directory.errors.DataFileError` only when the file cannot be opened.
 Checks run column by column over the whole table (pandas, and each distinct
 cell value parsed once), so 100k rows validate in well under the 3 s budget.
@@ -9,7 +10,6 @@ cell value parsed once), so 100k rows validate in well under the 3 s budget.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Callable, Sequence
@@ -23,7 +23,8 @@ import numpy.typing as npt
 import pandas as pd
 import phonenumbers
 
-from directory import schema
+from directory import csvfile, schema
+from directory.csvfile import IntArray
 from directory.distance import great_circle_miles
 from directory.errors import DataFileError
 from directory.gazetteer import STATE_CODES, get_gazetteer, normalize_state
@@ -34,8 +35,6 @@ STALE_AFTER = timedelta(days=365)
 COORDINATE_TOLERANCE_MILES = 50.0
 HIGH_PRICE_USD = 10_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-MAX_FIELD_CHARS = 100_000
-_MULTILINE_WARNING_LINES = 5
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ZIP5 = re.compile(r"^\d{5}$")
@@ -53,8 +52,6 @@ _BARE_DOMAIN = re.compile(
 )
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _PRICE_DECORATION = re.compile(r"[$,\s]|usd", re.IGNORECASE)
-
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass
@@ -110,13 +107,10 @@ def read_data_file(path: str | Path) -> bytes:
 def parse_clinics(data: bytes | str, *, today: date | None = None) -> LoadedClinics:
     """Validate CSV content given as bytes (any encoding we can detect) or text."""
     report = ValidationReport()
-    text = data if isinstance(data, str) else _decode(data, report)
-    if text is None:
-        return LoadedClinics(_empty_table(), report)
-    cells = _read_cells(text, report)
+    cells = csvfile.read_table(data, report)
     if cells is None:
-        return LoadedClinics(_empty_table(), report)
-    table = _validate(_build_table(*cells, report), report, today or date.today())
+        return LoadedClinics(csvfile.empty_table(), report)
+    table = _validate(cells, report, today or date.today())
     if table.empty and report.valid:
         report.error(
             None,
@@ -149,292 +143,6 @@ def _format_numbers(values: npt.NDArray[np.float64]) -> list[str]:
     ]
 
 
-# --- decoding and CSV records -------------------------------------------------------------
-
-
-def _decode(data: bytes, report: ValidationReport) -> str | None:
-    if not data.strip():
-        report.error(
-            None,
-            None,
-            None,
-            "the file is empty; it needs a header row and one row "
-            "per clinic (see docs/data-format.md)",
-        )
-        return None
-    if data.startswith(b"PK\x03\x04"):
-        report.error(
-            None,
-            None,
-            None,
-            "this is a spreadsheet workbook (.xlsx), not a CSV; in "
-            "your spreadsheet choose File > Save as > CSV UTF-8 and try that file",
-        )
-        return None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data[:65536]:
-        report.error(
-            None,
-            None,
-            None,
-            "this looks like a binary file, not a CSV text file; "
-            "save it from your spreadsheet as CSV UTF-8",
-        )
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        utf8_error = error
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        line = data[: utf8_error.start].count(b"\n") + 1
-        report.error(
-            line,
-            None,
-            None,
-            "the file is not UTF-8 text (nor Windows-1252); save it "
-            "from your spreadsheet as CSV UTF-8",
-        )
-        return None
-    line = data[: utf8_error.start].count(b"\n") + 1
-    report.warning(
-        line,
-        None,
-        None,
-        "the file is not UTF-8; it was read as Windows-1252 "
-        "(old Excel). Save it as CSV UTF-8 to be sure accents come through",
-    )
-    return text
-
-
-def _sniff_delimiter(text: str) -> str:
-    # Excel in many locales saves "CSV" with ';', and "Unicode text" with tabs.
-    first_line = text.split("\n", 1)[0]
-    if "," in first_line:
-        return ","
-    return "\t" if "\t" in first_line else (";" if ";" in first_line else ",")
-
-
-def _read_cells(
-    text: str, report: ValidationReport
-) -> tuple[list[str], pd.DataFrame, IntArray] | None:
-    """Header cells, a frame of every record's cells (positional columns) and start lines."""
-    delimiter = _sniff_delimiter(text)
-    return _read_cells_fast(text, delimiter) or _read_cells_exactly(text, delimiter, report)
-
-
-def _read_cells_fast(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame, IntArray] | None:
-    """pyarrow's CSV reader, for the common case of one record per physical line.
-
-    It is about ten times faster than the csv module, but cannot say which line a
-    record came from once quoted values hold newlines, and stops at ragged rows. So
-    it is only trusted when every line has balanced quotes and the record count
-    equals the count of non-blank lines; anything else goes to the exact reader.
-    """
-    physical = text.split("\n")
-    if "\r" in text.replace("\r\n", "\n") or any(line.count('"') & 1 for line in physical):
-        return None
-    starts = np.fromiter((i for i, line in enumerate(physical, 1) if line.strip()), dtype=np.int64)
-    try:
-        cells = pd.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            sep=delimiter,
-            engine="pyarrow",
-        )
-    except Exception:  # any complaint from pyarrow means: use the exact reader
-        return None
-    if len(cells) != len(starts) or len(cells) == 0:
-        return None
-    header = [str(cell) for cell in cells.iloc[0].fillna("")]
-    if not "".join(header).strip():
-        return None  # a leading row of empty cells: the exact reader skips it to find the header
-    body = cells.iloc[1:].reset_index(drop=True).fillna("")
-    body.columns = pd.RangeIndex(len(header))
-    return header, body, starts[1:]
-
-
-def _read_cells_exactly(
-    text: str, delimiter: str, report: ValidationReport
-) -> tuple[list[str], pd.DataFrame, IntArray] | None:
-    """The csv module, record by record: exact start lines and messages for ragged rows."""
-    csv.field_size_limit(MAX_FIELD_CHARS)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    records: list[list[str]] = []
-    lines: list[int] = []
-    previous_end = 0
-    try:
-        for record in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if not "".join(record).strip():
-                continue  # blank lines and rows of empty cells (spreadsheet leftovers)
-            if header is None:
-                header = record
-                continue
-            if previous_end - start >= _MULTILINE_WARNING_LINES:
-                report.warning(
-                    start,
-                    None,
-                    None,
-                    f"this record runs over {previous_end - start + 1}"
-                    " lines inside quotes; check for a missing closing quote",
-                )
-            records.append(_fit_record(record, len(header), start, report))
-            lines.append(start)
-    except csv.Error as error:
-        report.error(
-            previous_end + 1,
-            None,
-            None,
-            f"cannot read the CSV from here on ({error}); "
-            "check for a missing quote or a cell longer than "
-            f"{MAX_FIELD_CHARS} characters",
-        )
-    # A record running to the end of the file with an odd number of quotes: one never closed.
-    spans_to_end = bool(lines) and previous_end > lines[-1]
-    if spans_to_end and text.count('"', _offset_of_line(text, lines[-1])) & 1:
-        report.error(
-            lines[-1],
-            None,
-            None,
-            f"a quote opened in this record is never closed, so everything from line "
-            f"{lines[-1]} to the end of the file (line {previous_end}) was read as one "
-            "record; add the closing quote",
-        )
-    if header is None:
-        if report.valid:
-            report.error(
-                None,
-                None,
-                None,
-                "the file has no header row; the first line must name "
-                "the columns (see docs/data-format.md)",
-            )
-        return None
-    body = (
-        pd.DataFrame(records, columns=range(len(header)), dtype=str)
-        if records
-        else (pd.DataFrame({i: pd.Series([], dtype=str) for i in range(len(header))}))
-    )
-    return header, body, np.asarray(lines, dtype=np.int64)
-
-
-def _offset_of_line(text: str, line: int) -> int:
-    """Where physical line ``line`` (1-based, as the csv module counts) starts in ``text``."""
-    offset = 0
-    for _ in range(line - 1):
-        found = _LINE_BREAK.search(text, offset)
-        if found is None:
-            return len(text)
-        offset = found.end()
-    return offset
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def _fit_record(record: list[str], width: int, line: int, report: ValidationReport) -> list[str]:
-    if len(record) > width:
-        if any(cell.strip() for cell in record[width:]):
-            curly = any(quote in cell for cell in record for quote in "“”")
-            hint = " (curly quotes “ ” do not count as quotes in a CSV file)" if curly else ""
-            report.error(
-                line,
-                None,
-                None,
-                f"this row has {len(record)} cells but the header "
-                f"has {width}; check for an unquoted comma in a value{hint}",
-            )
-        return record[:width]
-    if len(record) < width:
-        report.warning(
-            line,
-            None,
-            None,
-            f"this row has {len(record)} cells but the header "
-            f"has {width}; the missing cells are treated as empty",
-        )
-        return record + [""] * (width - len(record))
-    return record
-
-
-def _build_table(
-    header: list[str], cells: pd.DataFrame, lines: IntArray, report: ValidationReport
-) -> pd.DataFrame:
-    stripped = cells.apply(lambda column: column.str.strip()) if len(cells.columns) else cells
-    # Rows of empty cells and empty unnamed columns at the right are spreadsheet leftovers.
-    filled = stripped != ""
-    keep_rows = filled.any(axis=1).to_numpy(dtype=bool)
-    cells, stripped, lines = cells[keep_rows], stripped[keep_rows], lines[keep_rows]
-    width = len(header)
-    while width and not header[width - 1].strip() and not filled.iloc[:, width - 1].any():
-        width -= 1
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    for position, cell in enumerate(header[:width], start=1):
-        raw = cell.strip()
-        name = schema.canonical_column(raw) or raw
-        if not raw:
-            report.error(
-                1,
-                f"#{position}",
-                None,
-                f"column {position} has no name in the header "
-                "but has values below it; name it or delete it",
-            )
-            name = f"column_{position}"
-        if name in seen:
-            report.error(
-                1,
-                name,
-                raw,
-                f"the column {quote_value(raw)} appears twice in the "
-                f"header (columns {seen[name]} and {position}); keep one",
-            )
-            name = f"{name}_{position}"
-        seen.setdefault(name, position)
-        names.append(name)
-    missing = [c for c in schema.REQUIRED_HEADER if c not in seen]
-    for column in missing:
-        report.error(
-            1,
-            column,
-            None,
-            f"missing required column {quote_value(column)}; the header "
-            f"must include {', '.join(schema.REQUIRED_HEADER)}",
-        )
-    # Schema columns are trimmed; columns the schema does not know are kept exactly as given.
-    known = [i for i, name in enumerate(names) if name in schema.COLUMNS_BY_NAME]
-    table = cells.iloc[:, :width].copy()
-    table.iloc[:, known] = stripped.iloc[:, known]
-    table = table.reset_index(drop=True)
-    table.columns = pd.Index(names)
-    for absent in schema.COLUMN_NAMES:
-        if absent not in table.columns:
-            table[absent] = pd.Series([""] * len(table), dtype=str)
-    table[schema.LINE] = lines
-    table.attrs["missing_columns"] = missing
-    return table
-
-
-def _empty_table() -> pd.DataFrame:
-    table = pd.DataFrame({name: pd.Series([], dtype=object) for name in schema.COLUMN_NAMES})
-    table[schema.LINE] = pd.Series([], dtype=np.int64)
-    table[schema.LAT] = pd.Series([], dtype=np.float64)
-    table[schema.LON] = pd.Series([], dtype=np.float64)
-    table[schema.COORDINATES_APPROXIMATE] = pd.Series([], dtype=bool)
-    return table
-
-
 # --- validation ---------------------------------------------------------------------------
 
 
@@ -444,6 +152,10 @@ class _Checker:
     def __init__(self, table: pd.DataFrame, report: ValidationReport) -> None:
         self.report = report
         self.lines: IntArray = table[schema.LINE].to_numpy(dtype=np.int64)
+        # Rows already reported as misread (too many cells, an unclosed quote) have their
+        # values in the wrong columns; checking those cells would only add misleading noise.
+        misread = {p.line for p in report.errors if p.line and p.line > 1 and p.column is None}
+        self.misread: npt.NDArray[np.bool_] = np.isin(self.lines, list(misread))
 
     def flag(
         self,
@@ -453,7 +165,7 @@ class _Checker:
         values: pd.Series,
         message: Callable[[str], str],
     ) -> None:
-        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.misread)
         if not len(positions):
             return
         # Past the report's cap only count: a huge file must not build millions of messages.
@@ -492,7 +204,7 @@ def _validate(table: pd.DataFrame, report: ValidationReport, today: date) -> pd.
         elif column.type is ColumnType.URL:
             _check_url(table, raw, column.name, check)
     _check_ids(table, check)
-    _check_telehealth_modalities(table, is_telehealth, check)
+    _check_telehealth_modalities(table, raw, is_telehealth, check)
     _check_states(table, raw, check)
     _check_phone(table, raw, check)
     _check_email(raw, check)
@@ -672,7 +384,7 @@ def _check_ids(table: pd.DataFrame, check: _Checker) -> None:
 
 
 def _check_telehealth_modalities(
-    table: pd.DataFrame, is_telehealth: npt.NDArray[np.bool_], check: _Checker
+    table: pd.DataFrame, raw: pd.DataFrame, is_telehealth: npt.NDArray[np.bool_], check: _Checker
 ) -> None:
     modalities = table["modalities"]
     in_clinic_only = modalities.str.contains(r"\b(?:iv|im|nasal|oral)\b", regex=True).to_numpy(
@@ -682,7 +394,7 @@ def _check_telehealth_modalities(
         "error",
         in_clinic_only & is_telehealth,
         "modalities",
-        modalities,
+        raw["modalities"],  # the value as typed, as in every other message
         lambda v: (
             f"{quote_value(v)} includes care given in a clinic; a telehealth row "
             "can only offer at_home (add a separate clinic row for in-person care)"
@@ -964,16 +676,11 @@ def _check_location(
     lat_blank, lon_blank = _blank(lat_raw), _blank(lon_raw)
     lat_bad = (np.isnan(lat) & ~lat_blank) | (np.abs(lat) > 90)
     lon_bad = (np.isnan(lon) & ~lon_blank) | (np.abs(lon) > 180)
-    check.flag(
-        "error",
-        lat_bad,
-        "latitude",
-        lat_raw,
-        lambda v: (
-            f"{quote_value(v)} is not a latitude; use decimal degrees between -90 "
-            "and 90, e.g. 39.7501"
-        ),
-    )
+    # -104.99 in latitude next to 39.75 in longitude: the two columns are swapped (in the East,
+    # where both fit either range, the distance check below notices instead).
+    looks_swapped = lat_bad & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
+    for mask, hint in ((lat_bad & ~looks_swapped, ""), (looks_swapped, _SWAPPED_HINT)):
+        check.flag("error", mask, "latitude", lat_raw, _not_a_latitude(hint))
     check.flag(
         "error",
         lon_bad,
@@ -1051,7 +758,7 @@ def _check_location(
             "latitude and longitude look swapped: swapped back they fall inside the ZIP code's area"
         ),
     )
-    far_only = far & ~swapped
+    far_only = far & ~swapped & ~check.misread
     for position in np.flatnonzero(far_only):
         line = int(lines_series.iloc[position])
         check.report.warning(
@@ -1079,6 +786,16 @@ def _check_location(
     table[schema.LAT] = np.where(has_coordinates, lat, np.where(approximate, centroid_lat, np.nan))
     table[schema.LON] = np.where(has_coordinates, lon, np.where(approximate, centroid_lon, np.nan))
     table[schema.COORDINATES_APPROXIMATE] = approximate
+
+
+_SWAPPED_HINT = " (it looks like a longitude: are latitude and longitude swapped?)"
+
+
+def _not_a_latitude(hint: str) -> Callable[[str], str]:
+    return lambda v: (
+        f"{quote_value(v)} is not a latitude; use decimal degrees between -90 "
+        f"and 90, e.g. 39.7501{hint}"
+    )
 
 
 def _check_zip(table: pd.DataFrame, raw: pd.DataFrame, check: _Checker) -> pd.Series:
@@ -1141,6 +858,7 @@ def _check_duplicate_listings(table: pd.DataFrame, check: _Checker) -> None:
     names = clinics["name"].to_numpy()
     # A repeated id is already an error of its own; this warning is about *different* ids.
     other_id = clinics["id"].to_numpy() != first_id
+    other_id &= ~clinics[schema.LINE].isin(check.lines[check.misread]).to_numpy(dtype=bool)
     for position in np.flatnonzero(repeated.to_numpy() & other_id):
         check.report.warning(
             int(lines[position]),

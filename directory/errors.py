@@ -10,6 +10,10 @@ the tool, never a traceback.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from directory.report import ValidationReport
 
 
 class DirectoryError(Exception):
@@ -21,7 +25,11 @@ class DataFileError(DirectoryError, OSError):
 
 
 class InvalidDataError(DirectoryError, ValueError):
-    """Data failed validation, so it was not saved or used."""
+    """Data failed validation, so it was not saved or used; ``report`` says why."""
+
+    def __init__(self, message: str, report: ValidationReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class PlaceError(DirectoryError, ValueError):

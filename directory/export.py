@@ -35,6 +35,8 @@ def to_safe_csv(table: pd.DataFrame) -> str:
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(neutralise_formula)
+    # Column names come from the data file too (unknown columns are kept), so defuse them.
+    out.columns = pd.Index([neutralise_formula(str(column)) for column in out.columns])
     buffer = io.StringIO()
     out.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()

@@ -1,19 +1,24 @@
 """The results map: one folium map of the clinics a search found.
 
-:func:`build_map` draws every result as a light ``L.circleMarker`` created in the
-browser by one JavaScript callback over a compact data array (``FastMarkerCluster``),
-so thousands of clinics stay a few hundred bytes each instead of kilobytes of
-generated JavaScript per marker. Everything shown comes from the data file, which
-admins paste from websites, so every value is HTML-escaped here in Python; the
-browser only inserts these finished strings. Leaflet and its plugins load from the
-app's own static folder, never a CDN; only map tiles come from a tile server.
-
-:func:`clinic_for_click` turns what streamlit-folium reports for a marker click back
-into a clinic id.
+:func:`build_map` sends the clinics to the browser once, as compact columns
+(:func:`marker_data`: coordinates, a colour digit, name, place, phone digits, website,
+distance, id), gzipped and base64-encoded: about 60 bytes a clinic. One script
+decompresses them and draws each clinic as a light ``L.circleMarker`` in a cluster
+group; a popup is built only when it opens. What the map shows comes from the data
+file, which admins paste from websites, so no data value is ever parsed as markup: the
+popup is made with ``createElement``/``textContent``, a website becomes a link only if it
+is http(s), and tooltips (which Leaflet and streamlit-folium set as ``innerHTML``) are
+the value serialised from a text node. The packed data is base64, so it can neither end
+the ``<script>`` nor be read as a template by branca (which re-parses rendered scripts
+with Jinja). Only Leaflet and Leaflet.markercluster load, from the app's own static
+folder, never a CDN; only tiles come from a tile server. :func:`clinic_for_click` maps a
+marker click back to a clinic.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
 import math
@@ -27,11 +32,11 @@ import folium
 import numpy as np
 import pandas as pd
 from branca.element import MacroElement
-from folium.plugins import FastMarkerCluster
+from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from directory import schema
-from directory.distance import great_circle_miles
+from directory.distance import EARTH_RADIUS_MILES, great_circle_miles
 from directory.geocoding import Origin
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -42,9 +47,17 @@ TILES_URL_ENV = "CLINIC_FINDER_TILES_URL"
 TILES_ATTRIBUTION_ENV = "CLINIC_FINDER_TILES_ATTRIBUTION"
 #: Where Streamlit serves ``static/vendor`` (``server.enableStaticServing``).
 VENDOR_BASE_URL = "/app/static/vendor/"
+METRES_PER_MILE = 1609.344
+CONTINENTAL_US = [[24.4, -125.0], [49.4, -66.9]]
+_MAX_ZOOM = 19  # markercluster needs a maxZoom even when there is no tile layer
+_MAX_FIT_ZOOM = 13  # one clinic (or one building of them): a street map, not a rooftop
+#: gzip level for the packed data: 5 is within 3% of 9 in size at a fifth of the time.
+_GZIP_LEVEL = 5
+#: What a clinic without a name is called on the map (and so in its tooltip).
+NAMELESS = "Clinic"
 
-#: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
-#: Black is kept for the patient's own location.
+#: Okabe-Ito colours, told apart with the common colour-vision deficiencies; black is
+#: kept for the patient's own location.
 MODALITY_COLOURS: dict[str, str] = {
     "iv": "#0072B2",  # blue
     "im": "#D55E00",  # vermillion
@@ -52,52 +65,149 @@ MODALITY_COLOURS: dict[str, str] = {
     "oral": "#E69F00",  # orange
     "at_home": "#CC79A7",  # reddish purple
 }
-# Index i = i-th modality in schema order; the extra grey = none the schema knows.
+# Index i = the i-th modality in schema order; the extra grey = none the schema knows.
+# At most 10 colours: each clinic's index is sent as one digit.
 _PALETTE = [*(MODALITY_COLOURS[code] for code in schema.MODALITIES.codes), "#999999"]
 
-METRES_PER_MILE = 1609.344
-CONTINENTAL_US = [[24.4, -125.0], [49.4, -66.9]]
-_MAX_FIT_ZOOM = 13  # one clinic, or several in one building: street level, not a rooftop
-_MAX_ZOOM = 19  # markercluster needs a maxZoom even when there is no tile layer
-
-# Every JS/CSS file folium 0.20.0 loads, by its resource name, mapped to the copy
-# vendored by scripts/vendor_static.sh (paths relative to static/vendor/).
+#: The JS/CSS the map loads, by folium's name for it, and its copy made by
+#: scripts/vendor_static.sh, relative to static/vendor/. Circle markers, clusters, the
+#: circle, tooltips, popups and the legend need nothing else: folium's other defaults
+#: (jQuery, Bootstrap, Glyphicons, Font Awesome, awesome-markers) are left out.
 VENDORED_FILES: dict[str, str] = {
     "leaflet": "leaflet-1.9.4/dist/leaflet.js",
-    "jquery": "jquery-3.7.1/dist/jquery.min.js",
-    "bootstrap": "bootstrap-5.2.2/dist/js/bootstrap.bundle.min.js",
-    "awesome_markers": "leaflet.awesome-markers-2.0.5/dist/leaflet.awesome-markers.js",
     "leaflet_css": "leaflet-1.9.4/dist/leaflet.css",
-    "bootstrap_css": "bootstrap-5.2.2/dist/css/bootstrap.min.css",
-    "glyphicons_css": "bootstrap-3.4.1/dist/css/bootstrap-glyphicons.css",
-    "awesome_markers_font_css": "fontawesome-free-6.2.0/css/all.min.css",
-    "awesome_markers_css": "leaflet.awesome-markers-2.0.5/dist/leaflet.awesome-markers.css",
-    "awesome_rotate_css": "folium-0.20.0/folium/templates/leaflet.awesome.rotate.css",
     "markerclusterjs": "leaflet.markercluster-1.5.3/dist/leaflet.markercluster.js",
     "markerclustercss": "leaflet.markercluster-1.5.3/dist/MarkerCluster.css",
     "markerclusterdefaultcss": "leaflet.markercluster-1.5.3/dist/MarkerCluster.Default.css",
 }
 
-# Builds one marker per data row: [lat, lon, colour index, popup HTML, tooltip HTML, id].
-# The popup and tooltip strings were escaped in Python; JS only hands them to Leaflet.
-# A radius of at most 10 px makes Leaflet report the marker's own position on click
-# (Map._fireDOMEvent), which is what clinic_for_click matches against.
-_CALLBACK = """(function () {
-    var colours = %s;
-    return function (row) {
-        var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-            radius: 7, color: "#1f1f1f", weight: 1, fillColor: colours[row[2]],
-            fillOpacity: 0.9, clinicId: row[5]
-        });
-        marker.bindPopup(row[3], {maxWidth: 280});
-        marker.bindTooltip(row[4]);
-        return marker;
-    };
-})()"""
-
 _SAFE_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
-# JS template literals (folium's Tooltip) give meaning to these; HTML does not need them.
-_JS_TEMPLATE_CHARS = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+# What the browser takes for a URL scheme; a website sent without one is https.
+_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:", re.IGNORECASE)
+# A NANP number written the usual ways: +1 / 1, then (NPA) NXX-XXXX with - . or spaces.
+_NANP = re.compile(
+    r"(?:\+?1[\s.\-]*)?\(?([2-9]\d\d)\)?[\s.\-]*([2-9]\d\d)[\s.\-]*(\d{4})", re.ASCII
+)
+# Jinja's block openers; JSON only has "{" before a '"' or "}", so these are in strings.
+_JINJA_OPENER = re.compile(r"\{(?=[{%#])")
+
+# The clinic layer. `packed` is base64 of gzipped JSON (marker_data); `origin` is JSON
+# from _script_json. The data only ever reaches the page as text: textContent, attribute
+# values (href only for http(s)), and tooltips as markup serialised from a text node.
+# With a radius of at most 10 px Leaflet reports the marker's own position for a click
+# (Map._fireDOMEvent), which is what clinic_for_click matches. Clinics sharing a spot are
+# fanned out ("spiderfied") when their cluster is clicked, which moves them; the click
+# listener, registered before st_folium's, puts the real position back into the event.
+# Cluster icons get a tooltip too, so that st_folium's last_object_clicked_tooltip always
+# belongs to the object clicked last (it keeps the previous one for objects without).
+# Nothing here may contain a Jinja opener (brace+brace, brace+percent, brace+hash):
+# branca parses the rendered script as a template again.
+_LAYER_JS = """(function () {
+    var map = %(map)s;
+    var colours = %(palette)s;
+    var origin = %(origin)s;
+    var scratch = document.createElement("div");
+    var data = null;
+
+    function asHtml(value) {  // markup showing value as plain text, for Leaflet tooltips
+        scratch.textContent = value;
+        var markup = scratch.innerHTML;
+        scratch.textContent = "";
+        return markup;
+    }
+    function phone(value) {  // 10 NANP digits as (NPA) NXX-XXXX; anything else as given
+        return /^[2-9][0-9][0-9][2-9][0-9]{6}$/.test(value)
+            ? "(" + value.slice(0, 3) + ") " + value.slice(3, 6) + "-" + value.slice(6)
+            : value;
+    }
+    function website(value) {  // sent without "https://" unless it has another scheme
+        var url = /^[a-z][a-z0-9+.\\-]*:/i.test(value) ? value : "https://" + value;
+        return (value && /^https?:\\/\\/[^\\s]/i.test(url)) ? url : null;
+    }
+    function addLine(box, node) {
+        if (box.firstChild) { box.appendChild(document.createElement("br")); }
+        box.appendChild(node);
+    }
+    function addText(box, value) {
+        if (value) { addLine(box, document.createTextNode(value)); }
+    }
+    function popup(marker) {
+        var i = marker.options.clinicRow;
+        var box = document.createElement("div");
+        var name = document.createElement("b");
+        name.textContent = data.name[i];
+        addLine(box, name);
+        addText(box, data.place[i]);
+        if (data.miles && data.miles[i] !== null) {
+            addText(box, data.miles[i].toFixed(1) + " mi away");
+        }
+        addText(box, phone(data.phone[i]));
+        var url = website(data.site[i]);
+        if (url !== null) {
+            var link = document.createElement("a");
+            link.setAttribute("href", url);
+            link.setAttribute("target", "_blank");
+            link.setAttribute("rel", "noopener noreferrer");
+            link.textContent = "Website";
+            addLine(box, link);
+        }
+        return box;
+    }
+    function keepRealPosition(e) {
+        e.latlng = this._preSpiderfyLatlng || e.latlng;  // see the comment above
+    }
+    function draw(unpacked) {
+        data = unpacked;
+        var markers = new Array(data.lat.length);
+        for (var i = 0; i < markers.length; i++) {
+            markers[i] = L.circleMarker([data.lat[i], data.lon[i]], {
+                radius: 7, color: "#1f1f1f", weight: 1, fillOpacity: 0.9,
+                fillColor: colours[data.colour.charCodeAt(i) - 48],
+                clinicId: data.id[i], clinicRow: i
+            }).bindTooltip(asHtml(data.name[i])).bindPopup(popup, {maxWidth: 280})
+                .on("click", keepRealPosition);
+        }
+        cluster.addLayers(markers);
+    }
+    function unpack(packed) {  // base64 -> gzip -> JSON
+        var binary = atob(packed);
+        var bytes = new Uint8Array(binary.length);
+        for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+        var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+        return new Response(stream).json();
+    }
+    function notice(message) {
+        var control = L.control({position: "bottomleft"});
+        control.onAdd = function () {
+            var div = L.DomUtil.create("div", "clinic-map-notice");
+            div.style.cssText = "background:#fff;padding:4px 8px;border-radius:4px";
+            div.textContent = message;
+            return div;
+        };
+        control.addTo(map);
+    }
+
+    var cluster = L.markerClusterGroup(%(options)s);
+    cluster.options.iconCreateFunction = function (group) {
+        group.bindTooltip(group.getChildCount() + " clinics: click to see them");
+        return L.MarkerClusterGroup.prototype._defaultIconCreateFunction(group);
+    };
+    cluster.addTo(map);
+    if (origin) {
+        L.circleMarker([origin[0], origin[1]], {radius: 6, color: "#fff", weight: 2,
+            fillColor: "#000", fillOpacity: 1}
+        ).bindTooltip(asHtml("Your search: " + origin[2])).addTo(map);
+    }
+    if (typeof DecompressionStream === "undefined") {
+        notice("This browser cannot show the clinics on the map; please use the list.");
+    } else {
+        unpack(%(packed)s).then(draw).catch(function (error) {
+            console.error(error);
+            notice("The clinics could not be shown on the map; please use the list.");
+        });
+    }
+    return cluster;
+})()"""
 
 
 @dataclass(frozen=True)
@@ -109,62 +219,62 @@ class TileSettings:
 
 
 def tile_settings_from_env(environ: Mapping[str, str] = os.environ) -> TileSettings:
-    """Tiles from ``CLINIC_FINDER_TILES_URL`` (empty or ``none`` = off) and ``..._ATTRIBUTION``.
+    """Tiles from ``CLINIC_FINDER_TILES_URL`` (empty or ``none``: off) and ``..._ATTRIBUTION``.
 
     The URL must be http(s) or a path on this server (self-hosted tiles) and contain
-    ``{z}``, ``{x}`` and ``{y}``; anything else is a configuration error.
+    ``{z}``, ``{x}`` and ``{y}``; anything else is a configuration error (ValueError).
     """
     attribution = environ.get(TILES_ATTRIBUTION_ENV, "").strip() or DEFAULT_ATTRIBUTION
-    url = environ.get(TILES_URL_ENV)
-    if url is None:
-        return TileSettings(DEFAULT_TILES_URL, attribution)
-    url = url.strip()
+    url = environ.get(TILES_URL_ENV, DEFAULT_TILES_URL).strip()
     if url.lower() in ("", "none"):
         return TileSettings(None, attribution)
     placeholders = all(part in url for part in ("{z}", "{x}", "{y}"))
     if not placeholders or not (url.startswith("/") or _SAFE_URL.fullmatch(url)):
         raise ValueError(
-            f"{TILES_URL_ENV} must be an http(s) URL or a /path with {{z}}, {{x}} and {{y}}, "
-            f"or 'none'; got {url!r}"
+            f"{TILES_URL_ENV} must be 'none' or an http(s) URL or /path with {{z}}, {{x}} "
+            f"and {{y}}, not {url!r}"
         )
     return TileSettings(url, attribution)
 
 
-class _ClinicCluster(FastMarkerCluster):
-    """FastMarkerCluster whose data array is written as compact JSON.
-
-    folium's template uses Jinja's ``tojson``, which turns every ``<``, ``>``, ``&``
-    and ``'`` of the popup markup into six-byte escapes (about a fifth of the page).
-    :func:`_script_json` keeps them but still cannot end the ``<script>``.
-    """
+class _ClinicLayer(MarkerCluster):
+    """The clinics (a markercluster group filled by :data:`_LAYER_JS`) and the origin."""
 
     _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = (function(){
-                {{ this.callback }}
-                var data = {{ this.data_json }};
-                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
-                for (var i = 0; i < data.length; i++) {
-                    callback(data[i]).addTo(cluster);
-                }
-                cluster.addTo({{ this._parent.get_name() }});
-                return cluster;
-            })();
+        """{% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = {{ this.script }};
         {% endmacro %}"""
     )
 
+    def __init__(
+        self, data: dict[str, Any], origin: Origin | None, *, vendor_url: str, **options: Any
+    ) -> None:
+        super().__init__(control=False, **options)
+        self._name = "ClinicLayer"
+        self.data = data
+        self.packed = pack(data)
+        self.origin = None if origin is None else [origin.lat, origin.lon, origin.label]
+        self.default_js = _assets(["markerclusterjs"], vendor_url)
+        self.default_css = _assets(["markerclustercss", "markerclusterdefaultcss"], vendor_url)
+
     @property
-    def data_json(self) -> str:
-        return _script_json(self.data)
+    def script(self) -> str:
+        if self._parent is None:
+            raise ValueError("add the clinic layer to a map first")
+        return _LAYER_JS % {
+            "map": self._parent.get_name(),
+            "palette": _script_json(_PALETTE),
+            "origin": _script_json(self.origin),
+            "options": _script_json(self.options),
+            "packed": _script_json(self.packed),
+        }
 
 
 class _Legend(MacroElement):
     """A Leaflet control saying which colour stands for which treatment (schema labels)."""
 
     _template = Template(
-        """
-        {% macro script(this, kwargs) %}
+        """{% macro script(this, kwargs) %}
             (function () {
                 var legend = L.control({position: "topright"});
                 legend.onAdd = function () {
@@ -186,7 +296,7 @@ class _Legend(MacroElement):
         dot = "display:inline-block;width:11px;height:11px;margin-right:6px;border-radius:50%"
         rows = "".join(
             f'<div><span style="{dot};border:1px solid #1f1f1f;background:{colour}"></span>'
-            f"{_escape(label)}</div>"
+            f"{html.escape(label)}</div>"
             for colour, label in items
         )
         box = "background:#fff;padding:6px 8px;border-radius:4px;font-size:12px;line-height:1.6"
@@ -199,67 +309,104 @@ def build_map(
     origin: Origin | None = None,
     radius_miles: float | None = None,
     tiles: TileSettings = TileSettings(),  # frozen, so one shared default is safe
-    selected_id: str | None = None,
     vendor_url: str = VENDOR_BASE_URL,
 ) -> folium.Map:
-    """A map of ``clinics`` (rows without coordinates are left out), fitted to show them all.
+    """A map of ``clinics`` (rows without coordinates are left out).
 
-    ``origin`` adds the patient's location and, with ``radius_miles``, the search circle.
-    ``selected_id`` rings that clinic. Scripts and styles load from ``vendor_url``.
+    Without ``origin`` it shows the lower 48 states; with it, the patient's location,
+    the search circle (with ``radius_miles``) and every clinic given. Scripts and styles
+    load from ``vendor_url``.
     """
     m = folium.Map(tiles=None, control_scale=True, minZoom=2, maxZoom=_MAX_ZOOM)
-    # Instance attributes, so other maps in the same process keep folium's defaults.
-    m.default_js = _vendored(folium.Map.default_js, vendor_url)
-    m.default_css = _vendored(folium.Map.default_css, vendor_url)
+    # Instance attributes: other maps in the process keep folium's own defaults.
+    m.default_js = _assets(["leaflet"], vendor_url)
+    m.default_css = _assets(["leaflet_css"], vendor_url)
     if tiles.url is not None:
         folium.TileLayer(
             tiles.url, attr=tiles.attribution, name="Map", max_zoom=_MAX_ZOOM, control=False
         ).add_to(m)
 
     located = clinics[clinics[schema.LAT].notna() & clinics[schema.LON].notna()]
-    lats = located[schema.LAT].to_numpy(dtype=np.float64)
-    lons = located[schema.LON].to_numpy(dtype=np.float64)
-    cluster = _ClinicCluster(
-        _marker_rows(located, lats, lons),
-        callback=_CALLBACK % _script_json(_PALETTE),
-        showCoverageOnHover=False,
-        chunkedLoading=True,  # keeps the page responsive while 10k markers cluster
-        control=False,
-    )
-    cluster.default_js = _vendored(FastMarkerCluster.default_js, vendor_url)
-    cluster.default_css = _vendored(FastMarkerCluster.default_css, vendor_url)
-    cluster.add_to(m)
-
-    fit_lats, fit_lons = [*lats], [*lons]
-    if origin is not None:
-        where = [origin.lat, origin.lon]
-        if radius_miles is not None and radius_miles > 0:
-            metres = radius_miles * METRES_PER_MILE
-            m.add_child(_inert(folium.Circle(where, metres, color="#000", weight=1, fill=True)))
-            dlat = radius_miles / 69.05
-            dlon = radius_miles / (69.17 * max(math.cos(math.radians(origin.lat)), 0.05))
-            fit_lats += [max(origin.lat - dlat, -85.0), min(origin.lat + dlat, 85.0)]
-            fit_lons += [max(origin.lon - dlon, -180.0), min(origin.lon + dlon, 180.0)]
-        label = f"Your search: {_escape(origin.label)}"
-        folium.CircleMarker(
-            where, 6, tooltip=label, color="#fff", weight=2, fill_color="#000", fill_opacity=1
-        ).add_to(m)
-        fit_lats.append(origin.lat)
-        fit_lons.append(origin.lon)
-    chosen = np.flatnonzero(located["id"].astype(str).to_numpy() == selected_id)
-    if chosen.size:  # a ring outside the cluster, so it shows even while clustered
-        m.add_child(
-            _inert(
-                folium.CircleMarker([lats[chosen[0]], lons[chosen[0]]], 12, color="#000", weight=3)
-            )
+    data = marker_data(located)
+    if origin is not None and radius_miles is not None and 0 < radius_miles < math.inf:
+        circle = folium.Circle(
+            [origin.lat, origin.lon],
+            radius_miles * METRES_PER_MILE,
+            color="#000",
+            weight=1,
+            fill_color="#000",
+            fill_opacity=0.04,
         )
-    if fit_lats:
-        bounds = [[min(fit_lats), min(fit_lons)], [max(fit_lats), max(fit_lons)]]
-    else:
-        bounds = CONTINENTAL_US
-    m.fit_bounds(bounds, padding=(24, 24), max_zoom=_MAX_FIT_ZOOM)
-    _Legend(show_origin=origin is not None).add_to(m)
+        m.add_child(_inert(circle), name="search_radius")
+    layer = _ClinicLayer(
+        data,
+        origin,
+        vendor_url=vendor_url,
+        showCoverageOnHover=False,
+        chunkedLoading=True,  # clusters 10k markers in slices, so the page stays responsive
+    )
+    m.add_child(layer, name="clinics")
+    m.fit_bounds(_view(data, origin, radius_miles), padding=(24, 24), max_zoom=_MAX_FIT_ZOOM)
+    m.add_child(_Legend(show_origin=origin is not None))
     return m
+
+
+def marker_data(located: pd.DataFrame) -> dict[str, Any]:
+    """What the browser gets for each clinic, as columns (lists of equal length).
+
+    ``lat``/``lon`` rounded to 5 decimals (about a metre); ``colour``: one digit per
+    clinic, the palette index of its first modality in schema order (the last one: none
+    known); ``name`` (whitespace collapsed, :data:`NAMELESS` if empty); ``place``
+    ("City, ST"); ``phone``: 10 digits for a NANP number, else the text as given;
+    ``site``: an http(s) URL, without its ``https://`` unless the rest would read as a
+    scheme, or ``""``; ``miles``: to 0.1 or None, or None for the whole column when no
+    row has a distance; ``id``. Rows must have coordinates.
+    """
+    # Column-at-a-time string operations: the whole-country view maps every clinic on
+    # every rerun, so a Python loop per row here is felt by every visitor.
+    lats = np.round(located[schema.LAT].to_numpy(dtype=np.float64), 5)
+    lons = np.round(located[schema.LON].to_numpy(dtype=np.float64), 5)
+    rank = {code: i for i, code in enumerate(schema.MODALITIES.codes)}
+    modalities = _texts(located, "modalities")
+    colour_of = {  # the first modality in schema order, or the extra grey for none known
+        value: str(
+            min(rank.get(c, len(rank)) for c in value.split(schema.CANONICAL_LIST_SEPARATOR))
+        )
+        for value in modalities.unique()
+    }
+    miles: list[float | None] | None = None
+    if "distance_miles" in located:
+        values = pd.to_numeric(located["distance_miles"], errors="coerce").to_numpy(
+            dtype=np.float64
+        )
+        if np.isfinite(values).any():
+            rounded = np.round(values, 1).tolist()
+            miles = [value if math.isfinite(value) else None for value in rounded]
+    city, state = _tidy(_texts(located, "city")), _tidy(_texts(located, "state"))
+    separator = pd.Series(np.where((city != "") & (state != ""), ", ", ""), index=city.index)
+    names = _tidy(_texts(located, "name"))
+    return {
+        "lat": lats.tolist(),
+        "lon": lons.tolist(),
+        "colour": "".join(modalities.map(colour_of).tolist()),
+        "name": names.where(names != "", NAMELESS).tolist(),
+        "place": (city + separator + state).tolist(),
+        "phone": _compact_phones(_texts(located, "phone")).tolist(),
+        "site": _compact_websites(_texts(located, "website")).tolist(),
+        "miles": miles,
+        "id": _texts(located, "id").tolist(),
+    }
+
+
+def pack(data: object) -> str:
+    """``data`` as base64 of gzipped compact JSON: the same bytes for the same data."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return base64.b64encode(gzip.compress(raw.encode("utf-8"), _GZIP_LEVEL, mtime=0)).decode()
+
+
+def unpack(packed: str) -> Any:
+    """The inverse of :func:`pack` (for tests and benchmarks)."""
+    return json.loads(gzip.decompress(base64.b64decode(packed, validate=True)))
 
 
 def clinic_for_click(
@@ -267,10 +414,11 @@ def clinic_for_click(
 ) -> str | None:
     """The id of the clinic at a clicked marker, or None.
 
-    ``clicked`` is st_folium's return value (``{"last_object_clicked": {"lat", "lng"},
-    "last_object_clicked_tooltip": ...}``) or the inner ``{"lat", "lng"}`` itself. The
-    nearest row within ``tolerance_miles`` wins; among rows at the same spot the one
-    whose name is the clicked tooltip's text is preferred. Anything malformed is None.
+    ``clicked`` is st_folium's return value or its inner ``{"lat", "lng"}``. Clicking a
+    marker reports the marker's own position, so the nearest row within ``tolerance_miles``
+    wins. With ``returned_objects=["last_object_clicked", "last_object_clicked_tooltip"]``
+    the tooltip (the clinic's name as text) must match too: that tells apart clinics in one
+    building and ignores clicks on cluster icons and the patient's marker. Malformed: None.
     """
     if not tolerance_miles >= 0:
         raise ValueError(f"tolerance_miles must be 0 or more, not {tolerance_miles!r}")
@@ -294,102 +442,100 @@ def clinic_for_click(
     if near.size == 0:
         return None
     tooltip = clicked.get("last_object_clicked_tooltip")
-    if isinstance(tooltip, str) and tooltip.strip():
-        # The tooltip can be stale (cluster icons have none), so it only breaks ties.
-        names = clinics["name"].iloc[near].astype(str).str.split().str.join(" ")
-        named = near[(names == " ".join(tooltip.split())).to_numpy(dtype=bool)]
-        near = named if named.size else near
+    if isinstance(tooltip, str) and tooltip.strip():  # as shown: unescaped, trimmed
+        names = clinics["name"].iloc[near].fillna("").astype(str).str.split().str.join(" ")
+        names = names.where(names != "", NAMELESS)  # as marker_data labels a nameless row
+        near = near[(names == " ".join(tooltip.split())).to_numpy(dtype=bool)]
+        if near.size == 0:
+            return None
     return str(clinics["id"].iloc[near[np.argmin(miles[near])]])
 
 
-def _marker_rows(located: pd.DataFrame, lats: Any, lons: Any) -> list[list[Any]]:
-    """One FastMarkerCluster row per clinic; coordinates rounded to ~1 m to save bytes."""
-    colour = located["modalities"].fillna("").astype(str).map(_primary_colour_index)
-    names = [_escape(name) or "Clinic" for name in _texts(located, "name")]
-    distances = (
-        pd.to_numeric(located["distance_miles"], errors="coerce").to_numpy(dtype=np.float64)
-        if "distance_miles" in located
-        else np.full(len(located), np.nan)
-    )
-    popups = [
-        _popup(*fields)
-        for fields in zip(
-            names,
-            _texts(located, "city"),
-            _texts(located, "state"),
-            distances,
-            _texts(located, "phone"),
-            _texts(located, "website"),
-            strict=True,
-        )
-    ]
-    return [
-        [round(float(lat), 5), round(float(lon), 5), int(c), popup, name, clinic_id]
-        for lat, lon, c, popup, name, clinic_id in zip(
-            lats, lons, colour, popups, names, _texts(located, "id"), strict=True
-        )
-    ]
+def _view(
+    data: Mapping[str, Any], origin: Origin | None, radius_miles: float | None
+) -> list[list[float]]:
+    """Bounds to fit: the lower 48 without an origin (the whole-country view, where
+    clinics in AK, HI and the territories would zoom far out), else results + origin +
+    the radius circle."""
+    if origin is None:
+        return CONTINENTAL_US
+    fit_lats, fit_lons = [*data["lat"], origin.lat], [*data["lon"], origin.lon]
+    if radius_miles is not None and 0 < radius_miles < math.inf:
+        # The circle's extent on the sphere; asin(...) is its widest point east-west.
+        arc = radius_miles / EARTH_RADIUS_MILES
+        dlat = math.degrees(arc)
+        spread = math.sin(arc) / max(math.cos(math.radians(origin.lat)), 1e-9)
+        dlon = 180.0 if spread >= 1 or arc >= math.pi / 2 else math.degrees(math.asin(spread))
+        fit_lats += [max(origin.lat - dlat, -85.0), min(origin.lat + dlat, 85.0)]
+        fit_lons += [max(origin.lon - dlon, -180.0), min(origin.lon + dlon, 180.0)]
+    return [[min(fit_lats), min(fit_lons)], [max(fit_lats), max(fit_lons)]]
 
 
-def _popup(name: str, city: str, state: str, miles: float, phone: str, website: str) -> str:
-    """Popup HTML from an already escaped name and raw other fields (escaped here)."""
-    parts = [f"<b>{name}</b>"]
-    place = ", ".join(part for part in (city.strip(), state.strip()) if part)
-    if place:
-        parts.append(_escape(place))
-    if math.isfinite(miles):
-        parts.append(f"{miles:.1f} mi away")
-    if phone.strip():
-        parts.append(_escape(phone.strip()))
-    url = website.strip()
-    if _SAFE_URL.fullmatch(url):  # javascript:, data: and the like stay unlinked, unshown
-        parts.append(
-            f'<a href="{_escape(url)}" target="_blank" rel="noopener noreferrer">Website</a>'
-        )
-    return "<br>".join(parts)
-
-
-def _primary_colour_index(modalities: str) -> int:
-    """Palette index of the first of the clinic's modalities in schema order."""
-    codes = set(modalities.split(schema.CANONICAL_LIST_SEPARATOR))
-    return next(
-        (i for i, code in enumerate(schema.MODALITIES.codes) if code in codes),
-        len(schema.MODALITIES.codes),
-    )
-
-
-def _texts(table: pd.DataFrame, column: str) -> list[str]:
+def _texts(table: pd.DataFrame, column: str) -> pd.Series:
     if column not in table:
-        return [""] * len(table)
-    return [str(value) for value in table[column].fillna("").tolist()]
+        return pd.Series([""] * len(table), index=table.index, dtype=str)
+    # pandas' own string dtype (Arrow) runs the .str operations below in C++, not per row.
+    return table[column].astype(object).where(table[column].notna(), "").astype(str)
 
 
-def _escape(text: str) -> str:
-    """HTML-escape, and neutralise characters special in JS template literals too."""
-    return html.escape(str(text), quote=True).translate(_JS_TEMPLATE_CHARS)
+def _tidy(texts: pd.Series) -> pd.Series:
+    """Whitespace collapsed, as HTML shows it anyway."""
+    return texts.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def _compact_phones(texts: pd.Series) -> pd.Series:
+    """The 10 digits of a NANP number written the usual ways, else the text as given."""
+    parts = texts.str.strip().str.extract(f"^(?:{_NANP.pattern})$")
+    digits = parts[0].fillna("") + parts[1].fillna("") + parts[2].fillna("")
+    return digits.where(parts[0].notna(), _tidy(texts))
+
+
+def _compact_websites(texts: pd.Series) -> pd.Series:
+    """http(s) URLs without a leading ``https://`` the browser can put back; else ``""``.
+
+    javascript:, data: and the like are never sent. The prefix stays when the rest would
+    look like a scheme ("https://host:8080/", "https://http://..."), as the browser-side
+    ``website()`` then takes the value as it is.
+    """
+    urls = texts.str.strip()
+    safe = urls.str.fullmatch(_SAFE_URL.pattern, case=False)
+    rest = urls.str.slice(len("https://"))
+    strip = (
+        (urls.str.slice(0, 8).str.lower() == "https://")
+        & (rest != "")
+        & ~rest.str.match(_SCHEME.pattern, case=False)
+    )
+    return rest.where(strip, urls).where(safe, "")
 
 
 def _script_json(value: object) -> str:
-    """JSON safe to place inside ``<script>``: it can neither end it nor open a comment."""
+    """JSON that is safe inside ``<script>`` and inert when branca re-parses it as Jinja.
+
+    ``<``, ``>`` and ``&`` are escaped (no ``</script>``, ``<!--``), and so are U+2028/2029
+    (they ended string literals before ES2019) and the ``{`` of ``{{``, ``{%`` and ``{#``.
+    """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (
-        text.replace("</", "<\\/")
-        .replace("<!", "\\u003c!")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    for raw, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(raw, escaped)
+    return _JINJA_OPENER.sub(r"\\u007b", text)
 
 
-def _inert(layer: folium.Circle | folium.CircleMarker) -> MacroElement:
+def _inert(layer: folium.Circle) -> folium.Circle:
     """Not clickable, so clicks reach the clinic markers underneath."""
     layer.options["interactive"] = False
     return layer
 
 
-def _vendored(resources: list[tuple[str, str]], base_url: str) -> list[tuple[str, str]]:
-    """folium's (name, CDN URL) list with each URL swapped for the vendored copy."""
+def _assets(names: list[str], base_url: str) -> list[tuple[str, str]]:
+    """(folium's name, URL of the vendored copy) for each of ``names``."""
     base = base_url if base_url.endswith("/") else base_url + "/"
-    return [(name, base + VENDORED_FILES[name]) for name, _ in resources]
+    return [(name, base + VENDORED_FILES[name]) for name in names]
 
 
 def _number(value: object) -> float | None:

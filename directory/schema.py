@@ -333,7 +333,7 @@ TRAUMA_THERAPIES = Vocabulary(
 
 ACCEPTING = Vocabulary(
     "accepting_new_patients",
-    "answer",
+    "yes/no answer",
     (
         Term("yes", "Accepting new patients", ("y", "true", "1", "accepting", "open")),
         Term("no", "Not accepting new patients", ("n", "false", "0", "not accepting", "closed")),

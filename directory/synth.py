@@ -213,6 +213,9 @@ def _clinic_row(rng: random.Random, place: _Place, index: int, today: date) -> d
             ]
             price = str(rng.randrange(300, 751, 25))
             therapist = rng.choices(("in_house", "required"), weights=(75, 25))[0]
+        if "iv" in modalities and price:
+            # A clinic offering infusions prices them like one: $400-$800 a session.
+            price = str(max(int(price), 400))
         payment = [
             "self_pay",
             *_choose(

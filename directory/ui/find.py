@@ -20,18 +20,6 @@ from directory.ui.common import Directory, get_directory, render_footer, user_me
 
 PAGE_SIZE = 10
 MAX_COMPARE = 3
-_FILTER_KEYS = (
-    "near",
-    "radius",
-    "modality",
-    "condition",
-    "payment",
-    "va",
-    "no_therapist",
-    "max_price",
-    "accepting",
-    "name",
-)
 
 
 def render() -> None:
@@ -173,8 +161,9 @@ def _render_search(directory: Directory, form: SearchForm) -> None:
     except (AmbiguousPlaceError, PlaceNotFoundError) as error:
         st.warning(user_message(error), icon=":material/travel_explore:")
         options = getattr(error, "candidates", None) or getattr(error, "suggestions", None) or []
-        for choice in options[:8]:
-            st.button(
+        columns = st.columns(4)
+        for position, choice in enumerate(options[:8]):
+            columns[position % 4].button(
                 f"Search near {choice}", key=f"choose_{choice}", on_click=_set_near, args=(choice,)
             )
         return
@@ -202,24 +191,29 @@ def _set_near(place: str) -> None:
 
 
 def _render_map(clinics: pd.DataFrame, origin: Any, radius_miles: float | None) -> str | None:
+    # The selection is not drawn on the map: a different map script makes st_folium build
+    # a new map (and reset the view) on every selection; the list shows the selected clinic.
     folium_map = build_map(
-        clinics,
-        origin=origin,
-        radius_miles=radius_miles,
-        tiles=tile_settings_from_env(),
-        selected_id=st.session_state.get("selected_clinic"),
+        clinics, origin=origin, radius_miles=radius_miles, tiles=tile_settings_from_env()
     )
     output = st_folium(
         folium_map,
         key="map",
         height=460,
         use_container_width=True,
-        returned_objects=["last_object_clicked"],
+        returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
     )
-    clicked = (output or {}).get("last_object_clicked")
-    if clicked and clicked != st.session_state.get("_last_click"):
-        st.session_state["_last_click"] = clicked
-        st.session_state["selected_clinic"] = clinic_for_click(clicked, clinics)
+    output = output if isinstance(output, dict) else {}
+    point = output.get("last_object_clicked")
+    tooltip = output.get("last_object_clicked_tooltip")
+    # st_folium returns the last click on every rerun: act on each click once. A new map
+    # (another search) starts without a click, which forgets the one before.
+    click = (point.get("lat"), point.get("lng"), tooltip) if isinstance(point, dict) else None
+    if click != st.session_state.get("_last_click"):
+        st.session_state["_last_click"] = click
+        found = clinic_for_click(output, clinics) if click is not None else None
+        if found is not None:  # a cluster icon or the search marker keeps the selection
+            st.session_state["selected_clinic"] = found
     selected = st.session_state.get("selected_clinic")
     return selected if isinstance(selected, str) else None
 
