@@ -66,3 +66,7 @@ class DataConflictError(DirectoryError):
 
 class SaveError(DirectoryError, OSError):
     """A save failed part-way (disk full, permissions); the original file is untouched."""
+
+
+class ConfigError(DirectoryError, ValueError):
+    """An operator setting (environment variable, secrets) has a value that cannot be used."""

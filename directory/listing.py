@@ -89,10 +89,11 @@ def labels(codes: object, vocabulary: schema.Vocabulary) -> list[str]:
 
 
 def format_price(price: object, kind: object) -> str:
+    """``About $550 a session`` (a month for at-home care), as plain text."""
     if not isinstance(price, int | float) or isinstance(price, bool) or math.isnan(price):
         return "Price not listed: ask the clinic"
     unit = "a month" if kind == "telehealth" else "a session"
-    return f"About \\${price:,.0f} {unit}"
+    return f"About ${price:,.0f} {unit}"
 
 
 def clinic_markdown(row: pd.Series, today: date) -> str:
@@ -132,7 +133,8 @@ def clinic_markdown(row: pd.Series, today: date) -> str:
     therapies = labels(row.get("trauma_therapies"), schema.TRAUMA_THERAPIES)
     if therapies:
         lines.append("**Trauma therapy offered:** " + ", ".join(therapies))
-    lines.append("**Price:** " + format_price(row.get("price_per_session_usd"), row.get("kind")))
+    price = format_price(row.get("price_per_session_usd"), row.get("kind"))
+    lines.append("**Price:** " + escape_markdown(price))
     lines.append(
         ACCEPTING_PLAIN.get(str(row.get("accepting_new_patients")), ACCEPTING_PLAIN["unknown"])
     )
@@ -203,7 +205,7 @@ def shortlist_html(rows: pd.DataFrame, heading: str, today: date) -> str:
             ("Therapist", THERAPIST_PLAIN.get(str(row.get("therapist_requirement")), "")),
             (
                 "Price",
-                format_price(row.get("price_per_session_usd"), row.get("kind")).replace("\\$", "$"),
+                format_price(row.get("price_per_session_usd"), row.get("kind")),
             ),
             ("Checked", verification(row.get("last_verified"), today).text),
         ]
@@ -227,3 +229,43 @@ def shortlist_html(rows: pd.DataFrame, heading: str, today: date) -> str:
         "details. In a crisis call or text 988 (veterans press 1).</p>"
         f"<ol>{''.join(items)}</ol></body></html>"
     )
+
+
+COMPARISON_ROWS = (
+    "Distance", "Treatment", "Treats", "Payment", "VA", "Therapist", "Price", "New patients",
+    "Phone", "Verified",
+)  # fmt: skip
+
+
+def comparison_table(rows: pd.DataFrame, today: date) -> pd.DataFrame:
+    """Clinics side by side, one column each, headed ``Name (City, ST)``.
+
+    Chains share names, so a heading that would repeat gets the clinic's id as well:
+    two columns must never merge into one.
+    """
+    headings = [
+        f"{row.get('name')} ({row.get('city')}, {row.get('state')})"
+        if row.get("city")
+        else str(row.get("name"))
+        for _, row in rows.iterrows()
+    ]
+    repeated = {h for h in headings if headings.count(h) > 1}
+    columns: dict[str, list[str]] = {}
+    for heading, (_, row) in zip(headings, rows.iterrows(), strict=True):
+        miles = row.get(DISTANCE_COLUMN)
+        key = f"{heading} [{row.get('id')}]" if heading in repeated else heading
+        columns[key] = [
+            f"{miles:.1f} miles"
+            if isinstance(miles, int | float) and not math.isnan(miles)
+            else "",
+            ", ".join(labels(row.get("modalities"), schema.MODALITIES)),
+            ", ".join(labels(row.get("conditions"), schema.CONDITIONS)),
+            ", ".join(labels(row.get("payment"), schema.PAYMENT)),
+            VA_PLAIN.get(str(row.get("va_coverage")), ""),
+            THERAPIST_PLAIN.get(str(row.get("therapist_requirement")), ""),
+            format_price(row.get("price_per_session_usd"), row.get("kind")),
+            ACCEPTING_PLAIN.get(str(row.get("accepting_new_patients")), ""),
+            str(row.get("phone") or ""),
+            verification(row.get("last_verified"), today).text,
+        ]
+    return pd.DataFrame(columns, index=list(COMPARISON_ROWS))

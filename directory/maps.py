@@ -37,6 +37,7 @@ from folium.template import Template
 
 from directory import schema
 from directory.distance import EARTH_RADIUS_MILES, great_circle_miles
+from directory.errors import ConfigError
 from directory.geocoding import Origin
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -222,7 +223,7 @@ def tile_settings_from_env(environ: Mapping[str, str] = os.environ) -> TileSetti
     """Tiles from ``CLINIC_FINDER_TILES_URL`` (empty or ``none``: off) and ``..._ATTRIBUTION``.
 
     The URL must be http(s) or a path on this server (self-hosted tiles) and contain
-    ``{z}``, ``{x}`` and ``{y}``; anything else is a configuration error (ValueError).
+    ``{z}``, ``{x}`` and ``{y}``; anything else is a :class:`ConfigError`.
     """
     attribution = environ.get(TILES_ATTRIBUTION_ENV, "").strip() or DEFAULT_ATTRIBUTION
     url = environ.get(TILES_URL_ENV, DEFAULT_TILES_URL).strip()
@@ -230,7 +231,7 @@ def tile_settings_from_env(environ: Mapping[str, str] = os.environ) -> TileSetti
         return TileSettings(None, attribution)
     placeholders = all(part in url for part in ("{z}", "{x}", "{y}"))
     if not placeholders or not (url.startswith("/") or _SAFE_URL.fullmatch(url)):
-        raise ValueError(
+        raise ConfigError(
             f"{TILES_URL_ENV} must be 'none' or an http(s) URL or /path with {{z}}, {{x}} "
             f"and {{y}}, not {url!r}"
         )

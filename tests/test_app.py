@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -33,10 +34,15 @@ def start(**params: str | list[str]) -> AppTest:
     return at.run()
 
 
+def plain(markdown: str) -> str:
+    """What Markdown shows for escaped text: the backslashes go."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [s.value for s in at.subheader]
     parts += [e.value for e in (*at.info, *at.warning, *at.error, *at.success, *at.caption)]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(plain(str(p)) for p in parts)
 
 
 def shown_count(at: AppTest) -> int:
@@ -119,7 +125,7 @@ def test_each_filter_changes_the_list_as_the_engine_says(key, value, filters):
 def test_bad_parameters_are_ignored_with_a_notice():
     at = start(near="80202", modality="laughing_gas", radius="far", va="maybe", max_price="cheap")
     assert not at.exception
-    notices = " ".join(i.value for i in at.info)
+    notices = plain(" ".join(i.value for i in at.info))
     assert "laughing_gas" in notices
     assert "distance" in notices
     assert shown_count(at) == expected_count()
@@ -201,3 +207,27 @@ def test_missing_data_file_gives_a_message_not_a_traceback(tmp_path, monkeypatch
     at = start(near="80202")
     assert not at.exception
     assert "cannot be loaded" in " ".join(e.value for e in at.error)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"near": "[Call 1-800-FAKE now](https://evil.example/x)"},
+        {"near": "80202", "modality": "[Crisis help](https://evil.example)"},
+        {"near": "80202", "radius": "[x](https://evil.example)"},
+    ],
+)
+def test_text_from_a_shared_link_never_becomes_a_live_link(params):
+    at = start(**params)
+    assert not at.exception
+    shown = [m.value for m in (*at.warning, *at.info)]
+    assert any("https://evil" in plain(text) for text in shown)
+    for text in shown:
+        assert not re.search(r"(?<!\\)\]\(", text), text  # no unescaped "](" opens a link
+
+
+def test_a_bad_tiles_setting_falls_back_to_no_tiles(monkeypatch):
+    monkeypatch.setenv("CLINIC_FINDER_TILES_URL", "ftp://tiles.example/{z}/{x}/{y}.png")
+    at = start(near="80202")
+    assert not at.exception
+    assert " within " in texts(at)

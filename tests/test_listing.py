@@ -154,3 +154,25 @@ def test_escaped_text_has_no_live_markdown_characters(text):
     escaped = listing.escape_markdown(text)
     unescaped = re.sub(r"\\.", "", escaped)
     assert not re.search(r"[\[\]()<>*_`#$|\n]", unescaped)
+
+
+def test_comparison_keeps_clinics_with_the_same_name_apart():
+    rows = pd.DataFrame(
+        [
+            row(id="a", name="Klarity Ketamine", city="Denver", price_per_session_usd=500.0),
+            row(id="b", name="Klarity Ketamine", city="Denver", price_per_session_usd=900.0),
+            row(id="c", name="Klarity Ketamine", city="Boulder", price_per_session_usd=700.0),
+        ]
+    )
+    table = listing.comparison_table(rows, TODAY)
+    assert list(table.columns) == [
+        "Klarity Ketamine (Denver, CO) [a]",
+        "Klarity Ketamine (Denver, CO) [b]",
+        "Klarity Ketamine (Boulder, CO)",
+    ]
+    assert table.loc["Price"].tolist() == [
+        "About $500 a session",
+        "About $900 a session",
+        "About $700 a session",
+    ]
+    assert table.loc["Therapist"].iloc[0] == "You must already see a licensed therapist"

@@ -6,6 +6,7 @@ never calls ``st.*``.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -15,8 +16,13 @@ import streamlit as st
 
 from directory import content
 from directory.dataset import LoadedClinics, load_clinics
-from directory.errors import AmbiguousPlaceError, DirectoryError, PlaceNotFoundError
+from directory.errors import ConfigError, DataFileError, DirectoryError, PlaceError
+from directory.geocoding import OnlineGeocoder, online_geocoder_from_env
+from directory.listing import escape_markdown
+from directory.maps import TileSettings, tile_settings_from_env
 from directory.search import ClinicIndex, index_clinics
+
+logger = logging.getLogger(__name__)
 
 DATA_ENV = "CLINICS_CSV"
 DEFAULT_DATA = Path("data/clinics.csv")
@@ -64,11 +70,40 @@ def is_sample_data(table: object) -> bool:
     return bool(fictional_phone.all() and example_site.all())
 
 
-def user_message(error: DirectoryError) -> str:
-    """The one place errors become words on the page."""
-    if isinstance(error, AmbiguousPlaceError | PlaceNotFoundError):
-        return str(error)
-    return f"Sorry, something is wrong: {error}"
+def user_message(error: DirectoryError | OSError) -> str:
+    """The one place errors become words on the page.
+
+    Messages quote what the person typed (or what a shared link carried), so they are
+    escaped: a "place" like ``[Call now](https://...)`` must not become a live link.
+    """
+    if isinstance(error, PlaceError):
+        return escape_markdown(str(error))
+    if isinstance(error, DataFileError | OSError):
+        return (
+            "The clinic list cannot be loaded right now. Please try again later. If you "
+            "need help now, call or text 988."
+        )
+    return "Sorry, something went wrong: " + escape_markdown(str(error))
+
+
+@st.cache_resource
+def online_geocoder() -> OnlineGeocoder | None:
+    """The optional online geocoder, built once per process.
+
+    Its rate limiter and cache only work if every session shares one instance: a new
+    one per rerun would send the same address again and ignore the 1-per-second limit.
+    """
+    return online_geocoder_from_env()
+
+
+@st.cache_resource
+def tile_settings() -> TileSettings:
+    """Map tiles from the environment; a bad setting falls back to no tiles, loudly."""
+    try:
+        return tile_settings_from_env()
+    except ConfigError as error:
+        logger.warning("map tiles are off: %s", error)
+        return TileSettings(url=None)
 
 
 def render_crisis_line() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -12,11 +11,18 @@ from streamlit_folium import st_folium
 from directory import content, listing, schema
 from directory.errors import AmbiguousPlaceError, DirectoryError, PlaceNotFoundError
 from directory.export import to_safe_csv
-from directory.geocoding import online_geocoder_from_env, resolve_place
-from directory.maps import build_map, clinic_for_click, tile_settings_from_env
+from directory.geocoding import Origin, resolve_place
+from directory.maps import build_map, clinic_for_click
 from directory.params import RADIUS_CHOICES_MILES, SearchForm, form_from_params
 from directory.search import SearchResult, search, suggest_relaxations
-from directory.ui.common import Directory, get_directory, render_footer, user_message
+from directory.ui.common import (
+    Directory,
+    get_directory,
+    online_geocoder,
+    render_footer,
+    tile_settings,
+    user_message,
+)
 
 PAGE_SIZE = 10
 MAX_COMPARE = 3
@@ -28,10 +34,7 @@ def render() -> None:
     try:
         directory = get_directory()
     except (DirectoryError, OSError) as error:
-        st.error(
-            "The clinic list cannot be loaded right now. Please try again later, and if "
-            f"you need help now, call or text 988. ({type(error).__name__})"
-        )
+        st.error(user_message(error))
         return
     _load_params_once()
     form = _read_controls()
@@ -71,7 +74,7 @@ def _load_params_once() -> None:
 
 def _read_controls() -> SearchForm:
     for notice in st.session_state.pop("_notices", []):
-        st.info(notice, icon=":material/info:")
+        st.info(listing.escape_markdown(notice), icon=":material/info:")
     help_text = content.FILTER_HELP
     near_column, radius_column = st.columns([3, 2])
     near_column.text_input(
@@ -156,7 +159,7 @@ def _sync_url(form: SearchForm) -> None:
 
 def _render_search(directory: Directory, form: SearchForm) -> None:
     try:
-        origin = resolve_place(form.near, online_fallback=online_geocoder_from_env())
+        origin = resolve_place(form.near, online_fallback=online_geocoder())
         query = form.to_query(origin)
     except (AmbiguousPlaceError, PlaceNotFoundError) as error:
         st.warning(user_message(error), icon=":material/travel_explore:")
@@ -190,12 +193,12 @@ def _set_near(place: str) -> None:
     st.session_state["near"] = place
 
 
-def _render_map(clinics: pd.DataFrame, origin: Any, radius_miles: float | None) -> str | None:
+def _render_map(
+    clinics: pd.DataFrame, origin: Origin | None, radius_miles: float | None
+) -> str | None:
     # The selection is not drawn on the map: a different map script makes st_folium build
     # a new map (and reset the view) on every selection; the list shows the selected clinic.
-    folium_map = build_map(
-        clinics, origin=origin, radius_miles=radius_miles, tiles=tile_settings_from_env()
-    )
+    folium_map = build_map(clinics, origin=origin, radius_miles=radius_miles, tiles=tile_settings())
     output = st_folium(
         folium_map,
         key="map",
@@ -349,39 +352,6 @@ def _render_take_away(result: SearchResult, today: date) -> None:
         )
     if len(picked) >= 2:
         st.subheader("Compare side by side")
-        st.dataframe(_comparison_table(picked, today), use_container_width=True)
+        st.dataframe(listing.comparison_table(picked, today), use_container_width=True)
     elif len(pool):
         st.caption(f'Tick "Compare" on up to {MAX_COMPARE} clinics to see them side by side.')
-
-
-def _comparison_table(rows: pd.DataFrame, today: date) -> pd.DataFrame:
-    columns: dict[str, list[str]] = {}
-    for _, row in rows.iterrows():
-        miles = row.get("distance_miles")
-        columns[str(row["name"])] = [
-            "" if pd.isna(miles) else f"{miles:.1f} miles",
-            ", ".join(listing.labels(row.get("modalities"), schema.MODALITIES)),
-            ", ".join(listing.labels(row.get("conditions"), schema.CONDITIONS)),
-            ", ".join(listing.labels(row.get("payment"), schema.PAYMENT)),
-            listing.VA_PLAIN.get(str(row.get("va_coverage")), ""),
-            listing.THERAPIST_PLAIN.get(str(row.get("therapist_requirement")), ""),
-            listing.format_price(row.get("price_per_session_usd"), row.get("kind")).replace(
-                "\\$", "$"
-            ),
-            listing.ACCEPTING_PLAIN.get(str(row.get("accepting_new_patients")), ""),
-            str(row.get("phone") or ""),
-            listing.verification(row.get("last_verified"), today).text,
-        ]
-    index = [
-        "Distance",
-        "Treatment",
-        "Treats",
-        "Payment",
-        "VA",
-        "Therapist",
-        "Price",
-        "New patients",
-        "Phone",
-        "Verified",
-    ]
-    return pd.DataFrame(columns, index=index)
