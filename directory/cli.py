@@ -27,6 +27,7 @@ from directory.geocoding import online_geocoder_from_env, resolve_place
 from directory.search import (
     DEFAULT_RADIUS_MILES,
     DISTANCE_COLUMN,
+    MAX_RADIUS_MILES,
     SearchQuery,
     SearchResult,
     index_clinics,
@@ -92,7 +93,8 @@ def _build_parser() -> argparse.ArgumentParser:
         type=_positive_float,
         default=DEFAULT_RADIUS_MILES,
         metavar="MILES",
-        help=f"search radius in miles (default {DEFAULT_RADIUS_MILES:g})",
+        help=f"search radius in miles, at most {MAX_RADIUS_MILES:g} "
+        f"(default {DEFAULT_RADIUS_MILES:g})",
     )
     _add_choice_option(find, "--modality", schema.MODALITIES)
     _add_choice_option(find, "--condition", schema.CONDITIONS)

@@ -62,7 +62,7 @@ class SearchQuery:
     def __post_init__(self) -> None:
         if not np.isfinite(self.radius_miles) or not 0 < self.radius_miles <= MAX_RADIUS_MILES:
             raise QueryError(
-                f"radius must be between 1 and {MAX_RADIUS_MILES:.0f} miles, not "
+                f"radius must be more than 0 and at most {MAX_RADIUS_MILES:.0f} miles, not "
                 f"{self.radius_miles!r}"
             )
         if self.max_price_usd is not None and (
