@@ -248,12 +248,12 @@ class _ClinicLayer(MarkerCluster):
     )
 
     def __init__(
-        self, data: dict[str, Any], origin: Origin | None, *, vendor_url: str, **options: Any
+        self, payload: MarkerPayload, origin: Origin | None, *, vendor_url: str, **options: Any
     ) -> None:
         super().__init__(control=False, **options)
         self._name = "ClinicLayer"
-        self.data = data
-        self.packed = pack(data)
+        self.data = payload.data
+        self.packed = payload.packed
         self.origin = None if origin is None else [origin.lat, origin.lon, origin.label]
         self.default_js = _assets(["markerclusterjs"], vendor_url)
         self.default_css = _assets(["markerclustercss", "markerclusterdefaultcss"], vendor_url)
@@ -311,12 +311,15 @@ def build_map(
     radius_miles: float | None = None,
     tiles: TileSettings = TileSettings(),  # frozen, so one shared default is safe
     vendor_url: str = VENDOR_BASE_URL,
+    payload: MarkerPayload | None = None,
 ) -> folium.Map:
     """A map of ``clinics`` (rows without coordinates are left out).
 
     Without ``origin`` it shows the lower 48 states; with it, the patient's location,
     the search circle (with ``radius_miles``) and every clinic given. Scripts and styles
-    load from ``vendor_url``.
+    load from ``vendor_url``. ``payload`` is :func:`marker_payload` of ``clinics``, made
+    earlier: the page keeps the whole-country one per data file instead of rebuilding it
+    on every rerun.
     """
     m = folium.Map(tiles=None, control_scale=True, minZoom=2, maxZoom=_MAX_ZOOM)
     # Instance attributes: other maps in the process keep folium's own defaults.
@@ -327,8 +330,9 @@ def build_map(
             tiles.url, attr=tiles.attribution, name="Map", max_zoom=_MAX_ZOOM, control=False
         ).add_to(m)
 
-    located = clinics[clinics[schema.LAT].notna() & clinics[schema.LON].notna()]
-    data = marker_data(located)
+    if payload is None:
+        payload = marker_payload(clinics)
+    data = payload.data
     if origin is not None and radius_miles is not None and 0 < radius_miles < math.inf:
         circle = folium.Circle(
             [origin.lat, origin.lon],
@@ -340,7 +344,7 @@ def build_map(
         )
         m.add_child(_inert(circle), name="search_radius")
     layer = _ClinicLayer(
-        data,
+        payload,
         origin,
         vendor_url=vendor_url,
         showCoverageOnHover=False,
@@ -350,6 +354,21 @@ def build_map(
     m.fit_bounds(_view(data, origin, radius_miles), padding=(24, 24), max_zoom=_MAX_FIT_ZOOM)
     m.add_child(_Legend(show_origin=origin is not None))
     return m
+
+
+@dataclass(frozen=True)
+class MarkerPayload:
+    """The clinics as the browser gets them: :func:`marker_data` and its :func:`pack`."""
+
+    data: dict[str, Any]
+    packed: str
+
+
+def marker_payload(clinics: pd.DataFrame) -> MarkerPayload:
+    """Marker data for the clinics that have coordinates, and its packed form."""
+    located = clinics[clinics[schema.LAT].notna() & clinics[schema.LON].notna()]
+    data = marker_data(located)
+    return MarkerPayload(data, pack(data))
 
 
 def marker_data(located: pd.DataFrame) -> dict[str, Any]:

@@ -231,3 +231,40 @@ def test_a_bad_tiles_setting_falls_back_to_no_tiles(monkeypatch):
     at = start(near="80202")
     assert not at.exception
     assert " within " in texts(at)
+
+
+def test_a_saved_change_shows_on_the_next_interaction(tmp_path, monkeypatch):
+    def clinic(clinic_id: str, name: str) -> dict[str, str]:
+        row = {column: "" for column in schema.COLUMN_NAMES}
+        row.update(
+            id=clinic_id,
+            name=name,
+            kind="clinic",
+            modalities="iv",
+            conditions="ptsd",
+            address="1 Main St",
+            city="Denver",
+            state="CO",
+            zip="80202",
+            va_coverage="no",
+            therapist_requirement="none",
+            last_verified=date.today().isoformat(),
+        )
+        return row
+
+    path = tmp_path / "clinics.csv"
+    columns = list(schema.COLUMN_NAMES)
+    path.write_text(write_csv_text(pd.DataFrame([clinic("a", "First Clinic")], columns=columns)))
+    monkeypatch.setenv("CLINICS_CSV", str(path))
+    at = start(near="80202")
+    assert "First Clinic" in texts(at)
+    path.write_text(
+        write_csv_text(
+            pd.DataFrame(
+                [clinic("a", "First Clinic"), clinic("b", "Second Clinic")], columns=columns
+            )
+        )
+    )
+    at.run()
+    assert "Second Clinic" in texts(at)
+    assert shown_count(at) == 2

@@ -33,6 +33,8 @@ class Directory:
     """The loaded data file and its search index, shared by every session."""
 
     path: Path
+    version: tuple[int, int]
+    """The file's modification time (ns) and size: what the caches are keyed on."""
     loaded: LoadedClinics
     index: ClinicIndex
     is_sample: bool
@@ -50,11 +52,15 @@ def get_directory() -> Directory:
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the clinic list…")
-def _load_directory(path: str, _mtime_ns: int, _size: int, today: date) -> Directory:
+def _load_directory(path: str, mtime_ns: int, size: int, today: date) -> Directory:
     # cache_resource, not cache_data: the table is shared read-only, never copied per rerun.
+    # Every argument is part of the cache key (no leading underscore), so a saved change
+    # is loaded on the next interaction and "last verified" ages at midnight.
     loaded = load_clinics(path, today=today)
     usable = loaded.usable()
-    return Directory(Path(path), loaded, index_clinics(usable), is_sample_data(usable))
+    return Directory(
+        Path(path), (mtime_ns, size), loaded, index_clinics(usable), is_sample_data(usable)
+    )
 
 
 def is_sample_data(table: object) -> bool:

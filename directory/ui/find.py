@@ -12,7 +12,7 @@ from directory import content, listing, schema
 from directory.errors import AmbiguousPlaceError, DirectoryError, PlaceNotFoundError
 from directory.export import to_safe_csv
 from directory.geocoding import Origin, resolve_place
-from directory.maps import build_map, clinic_for_click
+from directory.maps import MarkerPayload, build_map, clinic_for_click, marker_payload
 from directory.params import RADIUS_CHOICES_MILES, SearchForm, form_from_params
 from directory.search import SearchResult, search, suggest_relaxations
 from directory.ui.common import (
@@ -41,7 +41,8 @@ def render() -> None:
     _sync_url(form)
     if not form.near:
         st.markdown(content.HOW_TO_USE_MARKDOWN)
-        _render_map(directory.index.table[directory.index.is_clinic], None, None)
+        clinics = directory.index.table[directory.index.is_clinic]
+        _render_map(clinics, None, None, payload=_country_payload(directory))
     else:
         _render_search(directory, form)
     render_footer(directory)
@@ -193,12 +194,30 @@ def _set_near(place: str) -> None:
     st.session_state["near"] = place
 
 
+def _country_payload(directory: Directory) -> MarkerPayload:
+    return _packed_country(str(directory.path), directory.version, directory)
+
+
+@st.cache_resource(max_entries=2)
+def _packed_country(path: str, version: tuple[int, int], _directory: Directory) -> MarkerPayload:
+    # Every visitor's first view maps every clinic: pack them once per data file. The
+    # directory itself is not hashed (leading underscore); path and version are the key.
+    del path, version
+    return marker_payload(_directory.index.table[_directory.index.is_clinic])
+
+
 def _render_map(
-    clinics: pd.DataFrame, origin: Origin | None, radius_miles: float | None
+    clinics: pd.DataFrame,
+    origin: Origin | None,
+    radius_miles: float | None,
+    *,
+    payload: MarkerPayload | None = None,
 ) -> str | None:
     # The selection is not drawn on the map: a different map script makes st_folium build
     # a new map (and reset the view) on every selection; the list shows the selected clinic.
-    folium_map = build_map(clinics, origin=origin, radius_miles=radius_miles, tiles=tile_settings())
+    folium_map = build_map(
+        clinics, origin=origin, radius_miles=radius_miles, tiles=tile_settings(), payload=payload
+    )
     output = st_folium(
         folium_map,
         key="map",
