@@ -159,9 +159,12 @@ def _add_choice_option(
 
 
 def _positive_float(text: str) -> float:
-    value = _non_negative_float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number more than 0")
     return value
 
 
@@ -204,6 +207,14 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _search(args: argparse.Namespace) -> int:
     loaded = load_clinics(args.data)
+    if loaded.usable().empty:
+        # "0 clinics near you" would be a lie when the data itself is unusable.
+        print(
+            f"error: {args.data} has no usable clinic listings ({loaded.report.summary()}); "
+            f"run: python -m directory validate {args.data}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if not loaded.report.valid:
         print(
             f"note: {args.data} has {loaded.report.error_count} errors; rows with errors are "

@@ -43,6 +43,8 @@ SAMPLE_DATA_NOTE: Final[str] = (
     "example.com. They must be replaced with checked, real listings before anyone uses "
     "this site to look for care."
 )
+SAMPLE_DATA_NOTE_PLAIN: Final[str] = SAMPLE_DATA_NOTE.replace("**", "")
+"""The same note for plain text and printouts."""
 
 # ---------------------------------------------------------------- search page
 

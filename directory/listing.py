@@ -11,24 +11,26 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import quote
 
 import pandas as pd
 
 from directory import content, schema
+from directory.dataset import STALE_AFTER
 from directory.search import DISTANCE_COLUMN, SearchResult
 
-STALE_AFTER = timedelta(days=365)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&:=\"'])")
-_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+# Left as they are in a link target; everything else (spaces, parentheses, quotes, <>,
+# backslashes, control and non-ASCII characters) is percent-encoded.
+_LINK_SAFE = ":/?#[]@!$&'*+,;=%~-._"
 
 THERAPIST_PLAIN = content.THERAPIST_REQUIREMENT_PLAIN
 VA_PLAIN = content.VA_PLAIN
 ACCEPTING_PLAIN = {
     "yes": "Accepting new patients",
     "no": "Not accepting new patients",
-    "unknown": "New patients: ask the clinic",
+    "unknown": "Ask the clinic whether it takes new patients",
 }
 
 
@@ -41,11 +43,15 @@ def escape_markdown(text: object) -> str:
 
 
 def safe_link(url: object) -> str | None:
-    """An http(s) URL fit for a Markdown link target, or None."""
-    if not isinstance(url, str) or not _SAFE_URL.match(url):
+    """An http(s) URL fit for a Markdown link target, or None.
+
+    Accepts exactly what the validator accepts (:data:`directory.schema.WEB_ADDRESS`), so
+    every web address in the data gets its link; parentheses, spaces and the like are
+    percent-encoded so they cannot end the Markdown link early.
+    """
+    if not isinstance(url, str) or not schema.WEB_ADDRESS.fullmatch(url):
         return None
-    # Parentheses and spaces would end the Markdown link early.
-    return quote(url, safe=":/?#[]@!$&'*+,;=%~-._")
+    return quote(url, safe=_LINK_SAFE)
 
 
 def phone_link(phone: object) -> str | None:
@@ -110,10 +116,11 @@ def clinic_markdown(row: pd.Series, today: date) -> str:
     contact: list[str] = []
     tel = phone_link(row.get("phone"))
     if tel:
-        contact.append(f":material/call: [{escape_markdown(row.get('phone'))}]({tel})")
+        contact.append(f"**Phone:** [{escape_markdown(row.get('phone'))}]({tel})")
     website = safe_link(row.get("website"))
     if website:
-        contact.append(f":material/language: [Website]({website})")
+        # Link text names the clinic: a screen reader's list of links reads "Website" x20.
+        contact.append(f"[Website of {escape_markdown(row.get('name'))}]({website})")
     if contact:
         lines.append(" · ".join(contact))
     lines.append("**Treatment:** " + ", ".join(labels(row.get("modalities"), schema.MODALITIES)))
@@ -183,8 +190,11 @@ def nearest_sentence(result: SearchResult) -> str | None:
     )
 
 
-def shortlist_html(rows: pd.DataFrame, heading: str, today: date) -> str:
-    """A print-friendly page of the chosen clinics: plain HTML, every value escaped."""
+def shortlist_html(rows: pd.DataFrame, heading: str, today: date, *, note: str = "") -> str:
+    """A print-friendly page of the chosen clinics: plain HTML, every value escaped.
+
+    ``note`` (e.g. that the listings are fictional samples) is printed at the top.
+    """
     from html import escape
 
     items: list[str] = []
@@ -200,13 +210,13 @@ def shortlist_html(rows: pd.DataFrame, heading: str, today: date) -> str:
             ("Serves at home", _states_text(row) if row.get("kind") == "telehealth" else ""),
             ("Website", row.get("website")),
             ("Treatment", ", ".join(labels(row.get("modalities"), schema.MODALITIES))),
+            ("Treats", ", ".join(labels(row.get("conditions"), schema.CONDITIONS))),
             ("Payment", ", ".join(labels(row.get("payment"), schema.PAYMENT))),
             ("VA", VA_PLAIN.get(str(row.get("va_coverage")), "")),
             ("Therapist", THERAPIST_PLAIN.get(str(row.get("therapist_requirement")), "")),
-            (
-                "Price",
-                format_price(row.get("price_per_session_usd"), row.get("kind")),
-            ),
+            ("Price", format_price(row.get("price_per_session_usd"), row.get("kind"))),
+            ("New patients", ACCEPTING_PLAIN.get(str(row.get("accepting_new_patients")), "")),
+            ("Listing notes", row.get("notes")),
             ("Checked", verification(row.get("last_verified"), today).text),
         ]
         miles = row.get(DISTANCE_COLUMN)
@@ -225,7 +235,9 @@ def shortlist_html(rows: pd.DataFrame, heading: str, today: date) -> str:
         f"<title>{escape(heading)}</title><style>body{{font:14px/1.4 sans-serif;margin:2em}}"
         "dt{font-weight:bold;float:left;width:8em}dd{margin-left:8.5em}li{break-inside:avoid;"
         "margin-bottom:1.5em}</style></head><body>"
-        f"<h1>{escape(heading)}</h1><p>Made {today:%d %b %Y}. Call each clinic to confirm "
+        f"<h1>{escape(heading)}</h1>"
+        + (f"<p><strong>{escape(note)}</strong></p>" if note else "")
+        + f"<p>Made {today:%d %b %Y}. Call each clinic to confirm "
         "details. In a crisis call or text 988 (veterans press 1).</p>"
         f"<ol>{''.join(items)}</ol></body></html>"
     )

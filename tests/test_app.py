@@ -268,3 +268,37 @@ def test_a_saved_change_shows_on_the_next_interaction(tmp_path, monkeypatch):
     at.run()
     assert "Second Clinic" in texts(at)
     assert shown_count(at) == 2
+
+
+def test_an_unusable_data_file_says_so_instead_of_no_clinics(tmp_path, monkeypatch):
+    path = tmp_path / "clinics.csv"
+    path.write_bytes(b"\x7fELF\x00\x00 binary")
+    monkeypatch.setenv("CLINICS_CSV", str(path))
+    at = start(near="80202")
+    assert not at.exception
+    assert "cannot be loaded" in " ".join(e.value for e in at.error)
+    assert " within " not in texts(at)
+
+
+def test_clearing_the_price_box_removes_the_limit():
+    at = start(near="80202")
+    unfiltered = shown_count(at)
+    at.number_input(key="max_price").set_value(300).run()
+    assert shown_count(at) == expected_count(max_price_usd=300.0) < unfiltered
+    at.number_input(key="max_price").set_value(None).run()
+    assert shown_count(at) == unfiltered
+    assert "max_price" not in at.query_params
+
+
+def test_compared_clinics_from_an_old_search_do_not_block_a_new_one():
+    at = start(near="80202")
+    boxes = [c for c in at.checkbox if c.key and c.key.startswith("compare_")][:3]
+    for box in boxes:
+        box.check().run()
+    assert all(
+        c.disabled for c in at.checkbox if c.key and c.key.startswith("compare_") and not c.value
+    )
+    at.text_input(key="near").input("10001").run()
+    fresh = [c for c in at.checkbox if c.key and c.key.startswith("compare_")]
+    assert fresh
+    assert not any(c.disabled for c in fresh)

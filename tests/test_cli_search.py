@@ -203,3 +203,12 @@ def test_the_shipped_data_is_searched_by_default():
     done = run("--near", "10001", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["in_person"], "the sample has clinics in New York City"
+
+
+def test_unusable_data_is_an_error_not_zero_clinics(tmp_path):
+    binary = tmp_path / "clinics.csv"
+    binary.write_bytes(b"\x00\x01\x02 not a csv")
+    done = run("--near", "80202", "--data", str(binary))
+    assert done.returncode == 2
+    assert "no usable clinic listings" in done.stderr
+    assert "0 clinics" not in done.stdout

@@ -70,7 +70,7 @@ def test_data_values_never_become_markup(hostile):
 def test_card_says_what_a_patient_needs_in_plain_words():
     card = listing.clinic_markdown(row(), TODAY)
     assert "[\\(303\\) 555\\-0101](tel:+13035550101)" in card
-    assert "[Website](https://clinic.example.com)" in card
+    assert "[Website of Clinic](https://clinic.example.com)" in card
     assert "IV infusion" in card
     assert "Nasal spray (esketamine / Spravato)" in card
     assert "You must already see a licensed therapist" in card
@@ -95,7 +95,7 @@ def test_card_says_what_a_patient_needs_in_plain_words():
 )
 def test_only_http_links_are_made(website, linked):
     card = listing.clinic_markdown(row(website=website), TODAY)
-    assert ("[Website](" in card) is linked
+    assert ("[Website of Clinic](" in card) is linked
     assert all(t.startswith(("tel:", "http://", "https://")) for t in links(card))
 
 
@@ -176,3 +176,13 @@ def test_comparison_keeps_clinics_with_the_same_name_apart():
         "About $700 a session",
     ]
     assert table.loc["Therapist"].iloc[0] == "You must already see a licensed therapist"
+
+
+def test_shortlist_carries_the_sample_note_and_what_a_caller_needs():
+    page = listing.shortlist_html(
+        pd.DataFrame([row(notes="Parking at the back")]), "Near x", TODAY, note="Sample data only."
+    )
+    assert "<strong>Sample data only.</strong>" in page
+    for fact in ("Treats", "New patients", "Parking at the back", "(303) 555-0101"):
+        assert fact in page
+    assert "Sample data" not in listing.shortlist_html(pd.DataFrame([row()]), "x", TODAY)

@@ -9,7 +9,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from directory import content, listing, schema
-from directory.errors import AmbiguousPlaceError, DirectoryError, PlaceNotFoundError
+from directory.errors import (
+    AmbiguousPlaceError,
+    DataFileError,
+    DirectoryError,
+    PlaceNotFoundError,
+)
 from directory.export import to_safe_csv
 from directory.geocoding import Origin, resolve_place
 from directory.maps import MarkerPayload, build_map, clinic_for_click, marker_payload
@@ -35,6 +40,11 @@ def render() -> None:
         directory = get_directory()
     except (DirectoryError, OSError) as error:
         st.error(user_message(error))
+        return
+    if not len(directory.index):
+        # An unreadable or wholly invalid file must not read as "no clinics near you".
+        st.error(user_message(DataFileError(f"{directory.path} has no usable listings")))
+        render_footer(directory)
         return
     _load_params_once()
     form = _read_controls()
@@ -123,9 +133,11 @@ def _read_controls() -> SearchForm:
         right.checkbox("Accepting new patients", key="accepting", help=help_text["accepting"])
         right.number_input(
             "Maximum price per session (US dollars)",
+            value=None,  # an empty box means "no limit", not $0
             min_value=0,
             max_value=100_000,
             step=50,
+            placeholder="No limit",
             key="max_price",
             help=help_text["max_price"],
         )
@@ -175,6 +187,7 @@ def _render_search(directory: Directory, form: SearchForm) -> None:
         st.warning(user_message(error), icon=":material/travel_explore:")
         return
     result = search(directory.index, query)
+    _keep_comparable(result)
     today = date.today()
     st.subheader(listing.summary_sentence(result))
     selected = _render_map(
@@ -187,7 +200,7 @@ def _render_search(directory: Directory, form: SearchForm) -> None:
     else:
         _render_list(result.in_person, today, selected, key="in_person")
     _render_at_home(result, today)
-    _render_take_away(result, today)
+    _render_take_away(result, today, is_sample=directory.is_sample)
 
 
 def _set_near(place: str) -> None:
@@ -274,13 +287,21 @@ def _render_card(row: pd.Series, today: date, *, key: str) -> None:
         compare_key = f"compare_{clinic_id}"
         chosen = _compare_ids()
         st.checkbox(
-            "Compare",
+            f"Compare {row['name']}",  # a label, not Markdown: shown as plain text
             key=f"{compare_key}_{key}",
             value=clinic_id in chosen,
             disabled=clinic_id not in chosen and len(chosen) >= MAX_COMPARE,
             on_change=_toggle_compare,
             args=(clinic_id, f"{compare_key}_{key}"),
         )
+
+
+def _keep_comparable(result: SearchResult) -> None:
+    """Forget compared clinics that are not in this search, so the boxes stay usable."""
+    shown: set[str] = set()
+    for frame in (result.in_person, result.at_home, result.nearest_outside_radius):
+        shown.update(frame["id"].astype(str))
+    st.session_state["_compare"] = [c for c in _compare_ids() if c in shown]
 
 
 def _compare_ids() -> list[str]:
@@ -332,27 +353,27 @@ def _render_at_home(result: SearchResult, today: date) -> None:
     _render_list(result.at_home, today, None, key="at_home")
 
 
-def _render_take_away(result: SearchResult, today: date) -> None:
-    st.subheader("Take your list with you")
-    everything = (
-        pd.concat(
-            [
-                frame.assign(result=name)
-                for name, frame in (("in_person", result.in_person), ("at_home", result.at_home))
-                if len(frame)
-            ],
-            ignore_index=True,
+def _render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> None:
+    sections = [
+        frame.assign(result=name)
+        for name, frame in (
+            ("in_person", result.in_person),
+            ("at_home", result.at_home),
+            ("nearest_outside_radius", result.nearest_outside_radius),
         )
-        if len(result.in_person) or len(result.at_home)
-        else None
-    )
+        if len(frame)
+    ]
+    if not sections:
+        return
+    st.subheader("Take your list with you")
+    everything = pd.concat(sections, ignore_index=True)
     chosen = _compare_ids()
     pool = pd.concat(
         [result.in_person, result.at_home, result.nearest_outside_radius], ignore_index=True
     )
     picked = pool[pool["id"].isin(chosen)].drop_duplicates("id")
     left, right = st.columns(2)
-    if everything is not None:
+    if len(everything):
         left.download_button(
             "Download results (CSV)",
             to_safe_csv(everything),
@@ -364,7 +385,12 @@ def _render_take_away(result: SearchResult, today: date) -> None:
     if len(shortlist):
         right.download_button(
             "Printable shortlist" + (" (compared clinics)" if len(picked) else " (first 10)"),
-            listing.shortlist_html(shortlist, f"Clinics near {result.origin.label}", today),
+            listing.shortlist_html(
+                shortlist,
+                f"Clinics near {result.origin.label}",
+                today,
+                note=content.SAMPLE_DATA_NOTE_PLAIN if is_sample else "",
+            ),
             file_name="clinic-shortlist.html",
             mime="text/html",
             key="shortlist",
