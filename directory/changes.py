@@ -138,7 +138,7 @@ def diff_tables(old: pd.DataFrame, new: pd.DataFrame) -> ClinicChanges:
     for table in (old, new):
         if "id" not in table.columns:
             raise KeyError("both tables need an 'id' column to be compared")
-    old_columns, new_columns = _csv_columns(old), _csv_columns(new)
+    old_columns, new_columns = schema.data_columns(old.columns), schema.data_columns(new.columns)
     old_ids, new_ids = _as_text(old["id"]), _as_text(new["id"])
     # First occurrence of each id, as positions into the tables.
     old_rows = np.flatnonzero(~pd.Series(old_ids).duplicated().to_numpy())
@@ -244,10 +244,6 @@ def _group_by_row(
         key = str(ids[positions[i]])
         changed.setdefault(key, []).append(FieldChange(columns[i], befores[i], afters[i]))
     return changed
-
-
-def _csv_columns(table: pd.DataFrame) -> list[str]:
-    return [str(c) for c in table.columns if not str(c).startswith(schema.DERIVED_PREFIX)]
 
 
 def _as_text(values: pd.Series) -> ObjectArray:

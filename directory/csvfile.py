@@ -349,6 +349,11 @@ def build_table(
     return table
 
 
+def is_blank(cells: pd.Series) -> npt.NDArray[np.bool_]:
+    """Which cells of a column are empty (schema columns are already trimmed)."""
+    return np.asarray(cells.eq("").to_numpy(), dtype=bool)
+
+
 def empty_table() -> pd.DataFrame:
     """A table with every schema and derived column and no rows."""
     table = pd.DataFrame({name: pd.Series([], dtype=object) for name in schema.COLUMN_NAMES})
@@ -356,4 +361,5 @@ def empty_table() -> pd.DataFrame:
     table[schema.LAT] = pd.Series([], dtype=np.float64)
     table[schema.LON] = pd.Series([], dtype=np.float64)
     table[schema.COORDINATES_APPROXIMATE] = pd.Series([], dtype=bool)
+    table[schema.HAS_ERROR] = pd.Series([], dtype=bool)
     return table

@@ -5,12 +5,12 @@ normalises and checks them. ``load_clinics(path)`` is the one way in: it never
 raises for bad *content* (that goes in the report, with line and column) and raises
 :class:`~directory.errors.DataFileError` only when the file cannot be opened.
 Checks run column by column over the whole table (pandas, and each distinct
-cell value parsed once), so 100k rows validate in well under the 3 s budget.
+cell value parsed once), so 100k rows validate in well under the 3 s budget; the
+checks of where a clinic is (ZIP code, coordinates) live in :mod:`directory.locations`.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,28 +24,21 @@ import pandas as pd
 import phonenumbers
 
 from directory import csvfile, schema
-from directory.csvfile import IntArray
-from directory.distance import great_circle_miles
+from directory.csvfile import is_blank
 from directory.errors import DataFileError
-from directory.gazetteer import STATE_CODES, get_gazetteer, normalize_state
-from directory.report import Severity, ValidationReport, quote_value
+from directory.export import FORMULA_TRIGGERS, csv_text
+from directory.gazetteer import normalize_state
+from directory.locations import COORDINATE_TOLERANCE_MILES as COORDINATE_TOLERANCE_MILES
+from directory.locations import check_location
+from directory.report import Checker, ValidationReport, quote_value
 from directory.schema import Column, ColumnType, Need, Vocabulary
 
 STALE_AFTER = timedelta(days=365)
-COORDINATE_TOLERANCE_MILES = 50.0
+"""A listing last verified longer ago than this is flagged as stale, to admins and patients."""
 HIGH_PRICE_USD = 10_000
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_ZIP5 = re.compile(r"^\d{5}$")
-_ZIP4 = re.compile(r"^\d{5}-\d{4}$")
-_ZIP9 = re.compile(r"^\d{9}$")
-_ZIP_SHORT = re.compile(r"^\d{3,4}$")
-_EXCEL_FLOAT = re.compile(r"^(\d{3,5})\.0+$")
 _EMAIL = re.compile(r"^[^@\s;,<>\"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
-_URL = re.compile(
-    r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d{1,5})?(?:[/?#]\S*)?$", re.IGNORECASE
-)
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _BARE_DOMAIN = re.compile(
     r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:[/?#]\S*)?$"
@@ -61,23 +54,23 @@ class LoadedClinics:
     ``table`` holds one row per CSV record: every column of the file (schema
     columns normalised, unknown columns untouched, in file order), then any
     schema columns the file lacked, then derived columns starting with ``_``
-    (``_line``, ``_lat``, ``_lon``, ``_coordinates_approximate``) that are never
-    written back.
+    (``_line``, ``_lat``, ``_lon``, ``_coordinates_approximate``, ``_has_error``)
+    that are never written back.
     """
 
     table: pd.DataFrame
     report: ValidationReport
 
-    @property
-    def csv_columns(self) -> list[str]:
-        return [c for c in self.table.columns if not str(c).startswith(schema.DERIVED_PREFIX)]
-
     def usable(self) -> pd.DataFrame:
-        """Rows with no errors, which the search may show."""
-        bad = self.report.lines_with_errors()
-        if not bad:
-            return self.table
-        return self.table[~self.table[schema.LINE].isin(bad)]
+        """The rows the search may show patients: those without any error.
+
+        None at all when the header or the file as a whole has an error (a required
+        column missing, say): then no row can be trusted.
+        """
+        if self.report.has_file_errors:
+            return self.table.iloc[:0]
+        has_error = self.table[schema.HAS_ERROR].to_numpy(dtype=bool)
+        return self.table[~has_error] if has_error.any() else self.table
 
 
 def load_clinics(path: str | Path, *, today: date | None = None) -> LoadedClinics:
@@ -94,14 +87,19 @@ def read_data_file(path: str | Path) -> bytes:
     target = Path(path)
     try:
         return target.read_bytes()
-    except FileNotFoundError:
-        raise DataFileError(f"{target}: no such file") from None
-    except IsADirectoryError:
-        raise DataFileError(f"{target}: is a folder, not a CSV file") from None
-    except PermissionError:
-        raise DataFileError(f"{target}: permission denied") from None
     except OSError as error:
-        raise DataFileError(f"{target}: cannot be read ({error.strerror or error})") from None
+        raise unreadable_file_error(target, error) from None
+
+
+def unreadable_file_error(path: Path, error: OSError) -> DataFileError:
+    """The :class:`DataFileError` for a data file that could not be read, in plain words."""
+    if isinstance(error, FileNotFoundError):
+        return DataFileError(f"{path}: no such file")
+    if isinstance(error, IsADirectoryError):
+        return DataFileError(f"{path}: is a folder, not a CSV file")
+    if isinstance(error, PermissionError):
+        return DataFileError(f"{path}: permission denied")
+    return DataFileError(f"{path}: cannot be read ({error.strerror or error})")
 
 
 def parse_clinics(data: bytes | str, *, today: date | None = None) -> LoadedClinics:
@@ -126,13 +124,11 @@ def parse_clinics(data: bytes | str, *, today: date | None = None) -> LoadedClin
 
 def write_csv_text(table: pd.DataFrame) -> str:
     """The CSV text of a table: every non-derived column, numbers without noise."""
-    out = table[[c for c in table.columns if not str(c).startswith(schema.DERIVED_PREFIX)]].copy()
+    out = table[schema.data_columns(table.columns)].copy()
     for name in ("latitude", "longitude", "price_per_session_usd"):
         if name in out.columns and pd.api.types.is_numeric_dtype(out[name]):
             out[name] = _format_numbers(out[name].to_numpy(dtype=np.float64))
-    buffer = io.StringIO()
-    out.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(out)
 
 
 def _format_numbers(values: npt.NDArray[np.float64]) -> list[str]:
@@ -146,46 +142,8 @@ def _format_numbers(values: npt.NDArray[np.float64]) -> list[str]:
 # --- validation ---------------------------------------------------------------------------
 
 
-class _Checker:
-    """Adds problems for the rows a boolean mask selects, with each row's line and value."""
-
-    def __init__(self, table: pd.DataFrame, report: ValidationReport) -> None:
-        self.report = report
-        self.lines: IntArray = table[schema.LINE].to_numpy(dtype=np.int64)
-        # Rows already reported as misread (too many cells, an unclosed quote) have their
-        # values in the wrong columns; checking those cells would only add misleading noise.
-        misread = {p.line for p in report.errors if p.line and p.line > 1 and p.column is None}
-        self.misread: npt.NDArray[np.bool_] = np.isin(self.lines, list(misread))
-
-    def flag(
-        self,
-        severity: Severity,
-        mask: npt.NDArray[np.bool_] | pd.Series,
-        column: str,
-        values: pd.Series,
-        message: Callable[[str], str],
-    ) -> None:
-        positions = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.misread)
-        if not len(positions):
-            return
-        # Past the report's cap only count: a huge file must not build millions of messages.
-        room = self.report.room(severity)
-        if len(positions) > room:
-            self.report.count_unkept(severity, len(positions) - room)
-            positions = positions[:room]
-        raw = values.to_numpy(dtype=object)
-        add = self.report.error if severity == "error" else self.report.warning
-        cache: dict[str, str] = {}
-        for position in positions:
-            value = "" if raw[position] is None else str(raw[position])
-            text = cache.get(value)
-            if text is None:
-                text = cache[value] = message(value)
-            add(int(self.lines[position]), column, value, text)
-
-
 def _validate(table: pd.DataFrame, report: ValidationReport, today: date) -> pd.DataFrame:
-    check = _Checker(table, report)
+    check = Checker(report, table[schema.LINE].to_numpy(dtype=np.int64))
     missing: list[str] = table.attrs.get("missing_columns", [])
     raw = table[list(schema.COLUMN_NAMES)].copy()
 
@@ -210,9 +168,10 @@ def _validate(table: pd.DataFrame, report: ValidationReport, today: date) -> pd.
     _check_email(raw, check)
     _check_price(table, raw, check)
     _check_dates(table, raw, today, check)
-    _check_location(table, raw, is_clinic, check)
+    check_location(table, raw, is_clinic, check)
     _check_duplicate_listings(table, check)
     _check_formulas(table, check)
+    table[schema.HAS_ERROR] = check.has_error
     return table
 
 
@@ -220,21 +179,17 @@ def _constant(message: str) -> Callable[[str], str]:
     return lambda _value: message
 
 
-def _blank(series: pd.Series) -> npt.NDArray[np.bool_]:
-    return np.asarray(series.eq("").to_numpy(), dtype=bool)
-
-
 def _check_required(
     raw: pd.DataFrame,
     is_clinic: npt.NDArray[np.bool_],
     is_telehealth: npt.NDArray[np.bool_],
     missing: Sequence[str],
-    check: _Checker,
+    check: Checker,
 ) -> None:
     for column in schema.COLUMNS:
         if column.name in missing or column.need is Need.OPTIONAL:
             continue
-        blank = _blank(raw[column.name])
+        blank = is_blank(raw[column.name])
         if column.need is Need.ALWAYS:
             hint = f"; use {column.vocabulary.allowed_text()}" if column.vocabulary else ""
             check.flag(
@@ -265,7 +220,7 @@ def _check_required(
             )
     check.flag(
         "warning",
-        ~_blank(raw["address"]) & is_telehealth,
+        ~is_blank(raw["address"]) & is_telehealth,
         "address",
         raw["address"],
         lambda _v: (
@@ -276,12 +231,12 @@ def _check_required(
 
 
 def _check_choice(
-    table: pd.DataFrame, raw: pd.DataFrame, column: Column, check: _Checker
+    table: pd.DataFrame, raw: pd.DataFrame, column: Column, check: Checker
 ) -> pd.Series:
     vocabulary = _vocabulary_of(column)
     values = raw[column.name]
     codes = values.map(_code_lookup(values, vocabulary))
-    blank = _blank(values)
+    blank = is_blank(values)
     unknown = codes.isna().to_numpy() & ~blank
     check.flag(
         "error",
@@ -307,7 +262,7 @@ def _code_lookup(values: pd.Series, vocabulary: Vocabulary) -> dict[str, str | N
     return {value: vocabulary.code_for(value) for value in values.unique()}
 
 
-def _check_choices(table: pd.DataFrame, raw: pd.DataFrame, column: Column, check: _Checker) -> None:
+def _check_choices(table: pd.DataFrame, raw: pd.DataFrame, column: Column, check: Checker) -> None:
     vocabulary = _vocabulary_of(column)
     values = raw[column.name]
     normalised: dict[str, str] = {}
@@ -350,9 +305,9 @@ def _plural_noun(noun: str) -> str:
     return noun + "s"
 
 
-def _check_ids(table: pd.DataFrame, check: _Checker) -> None:
+def _check_ids(table: pd.DataFrame, check: Checker) -> None:
     ids = table["id"]
-    malformed = ~ids.str.fullmatch(_ID).to_numpy(dtype=bool) & ~_blank(ids)
+    malformed = ~ids.str.fullmatch(_ID).to_numpy(dtype=bool) & ~is_blank(ids)
 
     def suggest(value: str) -> str:
         fixed = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
@@ -363,7 +318,7 @@ def _check_ids(table: pd.DataFrame, check: _Checker) -> None:
         )
 
     check.flag("error", malformed, "id", ids, suggest)
-    present = ids[~_blank(ids)]
+    present = ids[~is_blank(ids)]
     repeated = present.duplicated(keep="first")
     if repeated.any():
         lines = table.loc[present.index, schema.LINE]
@@ -384,7 +339,7 @@ def _check_ids(table: pd.DataFrame, check: _Checker) -> None:
 
 
 def _check_telehealth_modalities(
-    table: pd.DataFrame, raw: pd.DataFrame, is_telehealth: npt.NDArray[np.bool_], check: _Checker
+    table: pd.DataFrame, raw: pd.DataFrame, is_telehealth: npt.NDArray[np.bool_], check: Checker
 ) -> None:
     modalities = table["modalities"]
     in_clinic_only = modalities.str.contains(r"\b(?:iv|im|nasal|oral)\b", regex=True).to_numpy(
@@ -406,11 +361,11 @@ def _check_telehealth_modalities(
 _state_code = lru_cache(maxsize=4096)(normalize_state)
 
 
-def _check_states(table: pd.DataFrame, raw: pd.DataFrame, check: _Checker) -> None:
+def _check_states(table: pd.DataFrame, raw: pd.DataFrame, check: Checker) -> None:
     states = raw["state"]
     mapping = {value: _state_code(value) for value in states.unique() if value}
     codes = states.map(mapping)
-    bad = codes.isna().to_numpy() & ~_blank(states)
+    bad = codes.isna().to_numpy() & ~is_blank(states)
     check.flag(
         "error",
         bad,
@@ -421,7 +376,7 @@ def _check_states(table: pd.DataFrame, raw: pd.DataFrame, check: _Checker) -> No
         ),
     )
     table["state"] = codes.where(
-        ~pd.Series(bad | _blank(states), index=codes.index), states
+        ~pd.Series(bad | is_blank(states), index=codes.index), states
     ).astype(str)
 
     served = raw["service_states"]
@@ -467,7 +422,7 @@ def _check_states(table: pd.DataFrame, raw: pd.DataFrame, check: _Checker) -> No
         )
 
 
-def _check_phone(table: pd.DataFrame, raw: pd.DataFrame, check: _Checker) -> None:
+def _check_phone(table: pd.DataFrame, raw: pd.DataFrame, check: Checker) -> None:
     phones = raw["phone"]
     # Most cells are plain North American numbers: shape-check and format those for the
     # whole column at once, with phonenumbers' metadata deciding which area codes exist.
@@ -481,10 +436,10 @@ def _check_phone(table: pd.DataFrame, raw: pd.DataFrame, check: _Checker) -> Non
     formatted = (
         "(" + area + ") " + parts["exchange"].fillna("") + "-" + parts["line"].fillna("") + suffix
     )
-    slow_values = phones[~fast & ~_blank(phones)].unique()
+    slow_values = phones[~fast & ~is_blank(phones)].unique()
     slow = {value: _format_phone(value) for value in slow_values}
     result = formatted.where(pd.Series(fast, index=phones.index), phones.map(slow))
-    bad = result.isna().to_numpy() & ~_blank(phones)
+    bad = result.isna().to_numpy() & ~is_blank(phones)
     check.flag(
         "error",
         bad,
@@ -535,14 +490,14 @@ def _format_phone(value: str) -> str | None:
     return str(phonenumbers.format_number(number, style))
 
 
-def _check_url(table: pd.DataFrame, raw: pd.DataFrame, name: str, check: _Checker) -> None:
+def _check_url(table: pd.DataFrame, raw: pd.DataFrame, name: str, check: Checker) -> None:
     values = raw[name]
     fixed: dict[str, str] = {}
     errors: dict[str, str] = {}
     for value in values.unique():
         if not value:
             continue
-        if _URL.match(value):
+        if schema.WEB_ADDRESS.fullmatch(value):
             continue
         scheme = _SCHEME.match(value)
         if scheme and scheme.group(1).lower() not in ("http", "https"):
@@ -571,9 +526,9 @@ def _check_url(table: pd.DataFrame, raw: pd.DataFrame, name: str, check: _Checke
         check.flag("error", values.isin(list(errors)).to_numpy(), name, values, errors.__getitem__)
 
 
-def _check_email(raw: pd.DataFrame, check: _Checker) -> None:
+def _check_email(raw: pd.DataFrame, check: Checker) -> None:
     emails = raw["email"]
-    bad = ~emails.str.fullmatch(_EMAIL).to_numpy(dtype=bool) & ~_blank(emails)
+    bad = ~emails.str.fullmatch(_EMAIL).to_numpy(dtype=bool) & ~is_blank(emails)
     check.flag(
         "error",
         bad,
@@ -583,11 +538,11 @@ def _check_email(raw: pd.DataFrame, check: _Checker) -> None:
     )
 
 
-def _check_price(table: pd.DataFrame, raw: pd.DataFrame, check: _Checker) -> None:
+def _check_price(table: pd.DataFrame, raw: pd.DataFrame, check: Checker) -> None:
     prices = raw["price_per_session_usd"]
     cleaned = prices.str.replace(_PRICE_DECORATION, "", regex=True)
     numbers = pd.to_numeric(cleaned, errors="coerce")
-    blank = _blank(prices)
+    blank = is_blank(prices)
     not_number = numbers.isna().to_numpy() & ~blank
     negative = (numbers < 0).to_numpy(dtype=bool)
     check.flag(
@@ -617,13 +572,13 @@ def _check_price(table: pd.DataFrame, raw: pd.DataFrame, check: _Checker) -> Non
     table["price_per_session_usd"] = numbers.where(~(negative | not_number)).astype(np.float64)
 
 
-def _check_dates(table: pd.DataFrame, raw: pd.DataFrame, today: date, check: _Checker) -> None:
+def _check_dates(table: pd.DataFrame, raw: pd.DataFrame, today: date, check: Checker) -> None:
     values = raw["last_verified"]
     parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     # Excel often rewrites dates as 9/14/2026; accept that and store it as ISO.
     us_style = pd.to_datetime(values, format="%m/%d/%Y", errors="coerce")
     parsed = parsed.fillna(us_style)
-    blank = _blank(values)
+    blank = is_blank(values)
     malformed = parsed.isna().to_numpy() & ~blank
     check.flag(
         "error",
@@ -666,180 +621,7 @@ def _check_dates(table: pd.DataFrame, raw: pd.DataFrame, today: date, check: _Ch
     )
 
 
-def _check_location(
-    table: pd.DataFrame, raw: pd.DataFrame, is_clinic: npt.NDArray[np.bool_], check: _Checker
-) -> None:
-    zips = _check_zip(table, raw, check)
-    lat_raw, lon_raw = raw["latitude"], raw["longitude"]
-    lat = pd.to_numeric(lat_raw, errors="coerce").to_numpy(dtype=np.float64, copy=True)
-    lon = pd.to_numeric(lon_raw, errors="coerce").to_numpy(dtype=np.float64, copy=True)
-    lat_blank, lon_blank = _blank(lat_raw), _blank(lon_raw)
-    lat_bad = (np.isnan(lat) & ~lat_blank) | (np.abs(lat) > 90)
-    lon_bad = (np.isnan(lon) & ~lon_blank) | (np.abs(lon) > 180)
-    # -104.99 in latitude next to 39.75 in longitude: the two columns are swapped (in the East,
-    # where both fit either range, the distance check below notices instead).
-    looks_swapped = lat_bad & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
-    for mask, hint in ((lat_bad & ~looks_swapped, ""), (looks_swapped, _SWAPPED_HINT)):
-        check.flag("error", mask, "latitude", lat_raw, _not_a_latitude(hint))
-    check.flag(
-        "error",
-        lon_bad,
-        "longitude",
-        lon_raw,
-        lambda v: (
-            f"{quote_value(v)} is not a longitude; use decimal degrees between -180 "
-            "and 180 (negative in the US), e.g. -104.9996"
-        ),
-    )
-    lat[lat_bad] = np.nan
-    lon[lon_bad] = np.nan
-    half = (lat_blank != lon_blank) & ~lat_bad & ~lon_bad
-    check.flag(
-        "error",
-        half & lon_blank,
-        "longitude",
-        lon_raw,
-        lambda _v: "is empty but latitude is given; give both or leave both blank",
-    )
-    check.flag(
-        "error",
-        half & lat_blank,
-        "latitude",
-        lat_raw,
-        lambda _v: "is empty but longitude is given; give both or leave both blank",
-    )
-    lat[half] = np.nan
-    lon[half] = np.nan
-
-    zips_frame = get_gazetteer().zips
-    centroid = zips_frame.reindex(zips.str.slice(0, 5))
-    centroid_lat = centroid["lat"].to_numpy(dtype=np.float64)
-    centroid_lon = centroid["lon"].to_numpy(dtype=np.float64)
-    centroid_state = centroid["state"].fillna("").to_numpy(dtype=object)
-    known_zip = ~np.isnan(centroid_lat)
-    zip_given = ~_blank(zips)
-    check.flag(
-        "warning",
-        zip_given & ~known_zip & is_clinic,
-        "zip",
-        zips,
-        lambda v: f"{quote_value(v)} is not a ZIP code we know; check it",
-    )
-    state = table["state"].to_numpy(dtype=object)
-    # An invalid state already has its own error; comparing it with the ZIP's adds only noise.
-    valid_state = table["state"].isin(STATE_CODES).to_numpy(dtype=bool)
-    mismatch = known_zip & is_clinic & valid_state & (centroid_state != state)
-    zip_states = dict(zip(zips[mismatch], centroid_state[mismatch], strict=True))
-    check.flag(
-        "warning",
-        mismatch,
-        "zip",
-        zips,
-        lambda v: (
-            f"{quote_value(v)} is a ZIP code in {zip_states.get(v, '?')}, not in "
-            "the row's state; check the ZIP and the state"
-        ),
-    )
-
-    has_coordinates = ~np.isnan(lat) & ~np.isnan(lon)
-    with np.errstate(invalid="ignore"):
-        miles = great_circle_miles(lat, lon, centroid_lat, centroid_lon)
-        swapped_miles = great_circle_miles(lon, lat, centroid_lat, centroid_lon)
-    far = has_coordinates & known_zip & is_clinic & (miles > COORDINATE_TOLERANCE_MILES)
-    swapped = far & (swapped_miles <= COORDINATE_TOLERANCE_MILES)
-    distance_by_line = dict(zip(check.lines[far], miles[far], strict=True))
-    lines_series = pd.Series(check.lines, index=table.index)
-    check.flag(
-        "warning",
-        swapped,
-        "latitude",
-        lat_raw,
-        lambda _v: (
-            "latitude and longitude look swapped: swapped back they fall inside the ZIP code's area"
-        ),
-    )
-    far_only = far & ~swapped & ~check.misread
-    for position in np.flatnonzero(far_only):
-        line = int(lines_series.iloc[position])
-        check.report.warning(
-            line,
-            "latitude",
-            f"{lat_raw.iloc[position]}, {lon_raw.iloc[position]}",
-            f"the coordinates are {distance_by_line[line]:.0f} miles from ZIP "
-            f"{zips.iloc[position]}; check for a typo",
-        )
-
-    approximate = ~has_coordinates & known_zip & ~lat_bad & ~lon_bad & ~half
-    missing_point = ~has_coordinates & ~approximate & is_clinic & ~lat_bad & ~lon_bad & ~half
-    check.flag(
-        "error",
-        missing_point & zip_given,
-        "zip",
-        zips,
-        lambda v: (
-            f"cannot place this clinic on the map: ZIP {quote_value(v)} is unknown "
-            "and latitude/longitude are blank; give the coordinates or a known ZIP"
-        ),
-    )
-    table["latitude"] = np.where(lat_bad | half, np.nan, lat)
-    table["longitude"] = np.where(lon_bad | half, np.nan, lon)
-    table[schema.LAT] = np.where(has_coordinates, lat, np.where(approximate, centroid_lat, np.nan))
-    table[schema.LON] = np.where(has_coordinates, lon, np.where(approximate, centroid_lon, np.nan))
-    table[schema.COORDINATES_APPROXIMATE] = approximate
-
-
-_SWAPPED_HINT = " (it looks like a longitude: are latitude and longitude swapped?)"
-
-
-def _not_a_latitude(hint: str) -> Callable[[str], str]:
-    return lambda v: (
-        f"{quote_value(v)} is not a latitude; use decimal degrees between -90 "
-        f"and 90, e.g. 39.7501{hint}"
-    )
-
-
-def _check_zip(table: pd.DataFrame, raw: pd.DataFrame, check: _Checker) -> pd.Series:
-    values = raw["zip"]
-    fixed: dict[str, str] = {}
-    bad: list[str] = []
-    padded: list[str] = []
-    for value in values.unique():
-        if not value or _ZIP5.match(value) or _ZIP4.match(value):
-            continue
-        excel = _EXCEL_FLOAT.match(value)
-        digits = excel.group(1) if excel else value
-        if _ZIP9.match(digits):
-            fixed[value] = f"{digits[:5]}-{digits[5:]}"
-        elif _ZIP5.match(digits):
-            fixed[value] = digits
-        elif _ZIP_SHORT.match(digits):
-            fixed[value] = digits.zfill(5)
-            padded.append(value)
-        else:
-            bad.append(value)
-    check.flag(
-        "warning",
-        values.isin(padded).to_numpy(),
-        "zip",
-        values,
-        lambda v: (
-            f"{quote_value(v)} is missing leading zeros (a spreadsheet dropped "
-            f"them); read as {quote_value(fixed[v])}. Format the column as text"
-        ),
-    )
-    check.flag(
-        "error",
-        values.isin(bad).to_numpy(),
-        "zip",
-        values,
-        lambda v: f"{quote_value(v)} is not a ZIP code; use 5 digits (80202) or ZIP+4 (80202-1234)",
-    )
-    normalised = values.map(lambda v: fixed.get(v, v)) if fixed else values
-    table["zip"] = normalised.where(~values.isin(bad), values).astype(str)
-    return table["zip"].where(~values.isin(bad), "")
-
-
-def _check_duplicate_listings(table: pd.DataFrame, check: _Checker) -> None:
+def _check_duplicate_listings(table: pd.DataFrame, check: Checker) -> None:
     clinics = table[(table["kind"] == "clinic") & (table["address"] != "")]
     if clinics.empty:
         return
@@ -869,16 +651,12 @@ def _check_duplicate_listings(table: pd.DataFrame, check: _Checker) -> None:
         )
 
 
-def _check_formulas(table: pd.DataFrame, check: _Checker) -> None:
+def _check_formulas(table: pd.DataFrame, check: Checker) -> None:
     text_columns = [c.name for c in schema.COLUMNS if c.type is ColumnType.TEXT]
-    unknown = [
-        c
-        for c in table.columns
-        if c not in schema.COLUMNS_BY_NAME and not str(c).startswith(schema.DERIVED_PREFIX)
-    ]
+    unknown = [c for c in schema.data_columns(table.columns) if c not in schema.COLUMNS_BY_NAME]
     for name in (*text_columns, *unknown):
         values = table[name].fillna("").astype(str)
-        risky = values.str.startswith(FORMULA_PREFIXES).to_numpy(dtype=bool)
+        risky = values.str.startswith(FORMULA_TRIGGERS).to_numpy(dtype=bool)
         if not risky.any():
             continue
         # `&=` would write into pandas' read-only view of the column (copy-on-write).

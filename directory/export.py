@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 from typing import Any
@@ -11,6 +12,10 @@ import pandas as pd
 from directory import schema
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""Text starting with one of these may run as a formula in a spreadsheet.
+
+Exports defuse such cells; the validator warns about them (:mod:`directory.dataset`).
+"""
 
 
 def neutralise_formula(value: object) -> object:
@@ -24,28 +29,38 @@ def neutralise_formula(value: object) -> object:
     return value
 
 
-def public_columns(table: pd.DataFrame) -> list[str]:
-    """Every column except the loader's derived ``_`` columns."""
-    return [c for c in table.columns if not str(c).startswith(schema.DERIVED_PREFIX)]
-
-
 def to_safe_csv(table: pd.DataFrame) -> str:
     """CSV text of a result table with spreadsheet formulas neutralised."""
-    out = table[public_columns(table)].copy()
+    out = table[schema.data_columns(table.columns)].copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(neutralise_formula)
     # Column names come from the data file too (unknown columns are kept), so defuse them.
     out.columns = pd.Index([neutralise_formula(str(column)) for column in out.columns])
+    return csv_text(out)
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """A table as CSV text with ``\\n`` line ends, which reads back to the same cells.
+
+    The csv module quotes a cell holding ``\\n`` but not one holding a lone ``\\r``,
+    which every reader takes for a line end, splitting the row. In the rare table
+    with such a cell every cell is quoted instead.
+    """
     buffer = io.StringIO()
-    out.to_csv(buffer, index=False, lineterminator="\n")
+    table.to_csv(buffer, index=False, lineterminator="\n")
+    text = buffer.getvalue()
+    if "\r" not in text:
+        return text
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
     return buffer.getvalue()
 
 
 def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts: public columns, NaN as None, numpy scalars as Python."""
     records: list[dict[str, Any]] = []
-    for row in table[public_columns(table)].to_dict(orient="records"):
+    for row in table[schema.data_columns(table.columns)].to_dict(orient="records"):
         records.append({str(k): _plain(v) for k, v in row.items()})
     return records
 

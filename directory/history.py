@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from directory.changes import ClinicChanges
+from directory.dataset import unreadable_file_error
 from directory.errors import DataFileError
 
 BACKUPS_FOLDER = "backups"
@@ -63,12 +64,8 @@ def file_sha256(path: Path) -> str:
     try:
         with open(path, "rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
-    except FileNotFoundError:
-        raise DataFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataFileError(f"{path}: is a folder, not a CSV file") from None
     except OSError as error:
-        raise DataFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise unreadable_file_error(path, error) from None
 
 
 # --- backups ------------------------------------------------------------------------------

@@ -1,11 +1,15 @@
-"""Validation problems and the report that collects them."""
+"""Validation problems, the report that collects them, and the checker that adds them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 Severity = Literal["error", "warning"]
 
@@ -60,6 +64,10 @@ class ValidationReport:
     warnings: list[Problem] = field(default_factory=list)
     errors_not_kept: int = 0
     warnings_not_kept: int = 0
+    # Where errors were found, including those past the cap, so that no row with an
+    # error is ever taken for a good one just because its message was not kept.
+    _error_lines: set[int] = field(default_factory=set, init=False, repr=False, compare=False)
+    _file_error: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def valid(self) -> bool:
@@ -74,6 +82,11 @@ class ValidationReport:
         return len(self.warnings) + self.warnings_not_kept
 
     def add(self, severity: Severity, problem: Problem) -> None:
+        if severity == "error":
+            if problem.line is None or problem.line <= 1:
+                self._file_error = True
+            else:
+                self._error_lines.add(problem.line)
         kept = self.errors if severity == "error" else self.warnings
         if len(kept) < MAX_PROBLEMS_KEPT:
             kept.append(problem)
@@ -112,7 +125,18 @@ class ValidationReport:
         self.warnings.sort(key=key)
 
     def lines_with_errors(self) -> set[int]:
-        return {p.line for p in self.errors if p.line is not None and p.line > 1}
+        """Lines below the header with an error, counting errors added past the cap."""
+        kept = {p.line for p in self.errors if p.line is not None and p.line > 1}
+        return kept | self._error_lines
+
+    @property
+    def has_file_errors(self) -> bool:
+        """An error in the header or the file as a whole (line 1 or no line), kept or not.
+
+        Such a file cannot be trusted row by row (a required column may be missing
+        from every row), so none of its rows may be shown.
+        """
+        return self._file_error or any(p.line is None or p.line <= 1 for p in self.errors)
 
     def summary(self) -> str:
         """One line: ``'invalid: 300 rows, 2 errors, 5 warnings'``."""
@@ -161,6 +185,51 @@ class ValidationReport:
             out.append("")
         out.append(self.summary())
         return "\n".join(out)
+
+
+class Checker:
+    """Adds problems for the table rows a boolean mask selects, with each row's line and value.
+
+    ``lines`` holds each row's start line. Rows that already have an error when the
+    checker is made were misread by the CSV reader (too many cells, an unclosed quote):
+    their values sit in the wrong columns, so further checks skip them rather than add
+    misleading noise. ``has_error`` marks every row with an error, including errors past
+    the report's cap, which are only counted.
+    """
+
+    def __init__(self, report: ValidationReport, lines: npt.NDArray[np.int64]) -> None:
+        self.report = report
+        self.lines = lines
+        self.misread: npt.NDArray[np.bool_] = np.isin(lines, list(report.lines_with_errors()))
+        self.has_error: npt.NDArray[np.bool_] = self.misread.copy()
+
+    def flag(
+        self,
+        severity: Severity,
+        mask: npt.NDArray[np.bool_] | pd.Series,
+        column: str,
+        values: pd.Series,
+        message: Callable[[str], str],
+    ) -> None:
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.misread)
+        if not len(positions):
+            return
+        if severity == "error":
+            self.has_error[positions] = True
+        # Past the report's cap only count: a huge file must not build millions of messages.
+        room = self.report.room(severity)
+        if len(positions) > room:
+            self.report.count_unkept(severity, len(positions) - room)
+            positions = positions[:room]
+        raw = values.to_numpy(dtype=object)
+        add = self.report.error if severity == "error" else self.report.warning
+        cache: dict[str, str] = {}
+        for position in positions:
+            value = "" if raw[position] is None else str(raw[position])
+            text = cache.get(value)
+            if text is None:
+                text = cache[value] = message(value)
+            add(int(self.lines[position]), column, value, text)
 
 
 def _group_by_column(problems: Iterable[Problem]) -> list[tuple[str, list[Problem]]]:

@@ -610,7 +610,24 @@ LINE = "_line"
 LAT = "_lat"
 LON = "_lon"
 COORDINATES_APPROXIMATE = "_coordinates_approximate"
-DERIVED_COLUMNS: tuple[str, ...] = (LINE, LAT, LON, COORDINATES_APPROXIMATE)
+HAS_ERROR = "_has_error"
+"""True for a row with at least one error: it is never shown to patients."""
+DERIVED_COLUMNS: tuple[str, ...] = (LINE, LAT, LON, COORDINATES_APPROXIMATE, HAS_ERROR)
+
+
+def data_columns(columns: Iterable[object]) -> list[str]:
+    """The names that are written to the CSV: every column but the loader's derived ``_`` ones."""
+    return [name for name in map(str, columns) if not name.startswith(DERIVED_PREFIX)]
+
+
+WEB_ADDRESS = re.compile(
+    r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d{1,5})?(?:[/?#]\S*)?", re.IGNORECASE
+)
+"""An http(s) address the validator accepts as it is (use ``fullmatch``).
+
+Every ``website`` and ``source_url`` in a loaded table has passed it, so code that
+builds links (the clinic cards) checks with this same pattern rather than its own.
+"""
 
 HEADER_SPELLINGS: Mapping[str, str] = {
     normalize_key(spelling): column.name
@@ -622,8 +639,3 @@ HEADER_SPELLINGS: Mapping[str, str] = {
 def canonical_column(header_cell: str) -> str | None:
     """The schema column a header cell names (``'Zip Code'`` -> ``'zip'``), or None."""
     return HEADER_SPELLINGS.get(normalize_key(header_cell))
-
-
-def vocabulary_columns() -> Iterable[Column]:
-    """Columns whose values come from a vocabulary."""
-    return (column for column in COLUMNS if column.vocabulary is not None)

@@ -63,6 +63,46 @@ TELEHEALTH_OVERRIDES: Mapping[str, str] = {
 }
 
 
+PLAUSIBLE_CELLS: tuple[str, ...] = (
+    "",
+    " ",
+    "iv",
+    "IV;Spravato",
+    "clinic",
+    "telehealth",
+    "CO",
+    "Colorado",
+    "ALL",
+    "80202",
+    "8020",
+    "80202-1234",
+    "39.75",
+    "-104.99",
+    "(303) 555-0142",
+    "555-CALL-NOW",
+    "https://x.example.com",
+    "x.example.com",
+    "javascript:alert(1)",
+    "$1,200",
+    "-5",
+    "2026-01-01",
+    "9/14/2026",
+    "2099-01-01",
+    "=1+1",
+    "yes",
+    "no",
+    "unknown",
+    "none",
+    "ptsd",
+    "a\nb",
+    '"',
+    "NaN",
+    "inf",
+    "1e400",
+)
+"""Cell values, good and bad, for property tests: each is a case some check handles."""
+
+
 def row(**overrides: str) -> dict[str, str]:
     """:data:`VALID_ROW` with some columns replaced."""
     unknown = set(overrides) - set(HEADER)

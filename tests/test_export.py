@@ -14,7 +14,7 @@ from conftest import TODAY, csv_text, row
 
 from directory import schema
 from directory.dataset import parse_clinics
-from directory.export import neutralise_formula, public_columns, to_records, to_safe_csv
+from directory.export import FORMULA_TRIGGERS, neutralise_formula, to_records, to_safe_csv
 
 
 @pytest.mark.parametrize(
@@ -80,15 +80,30 @@ def test_to_safe_csv_neutralises_column_names_too() -> None:
     assert values == ["a", "b"]
 
 
-def test_to_safe_csv_of_a_loaded_table_keeps_public_columns_in_order() -> None:
+def test_to_safe_csv_of_a_loaded_table_keeps_data_columns_in_order() -> None:
     loaded = parse_clinics(csv_text(row(notes="=1+1", phone="+1 303 555 0142")), today=TODAY)
     header, values = read_back(to_safe_csv(loaded.table))
     assert header == list(schema.COLUMN_NAMES)
-    assert header == public_columns(loaded.table)
+    assert header == schema.data_columns(loaded.table.columns)
     record = dict(zip(header, values, strict=True))
     assert record["notes"] == "'=1+1"
     assert record["phone"] == "(303) 555-0142"  # normalised, so no longer starts with +
     assert record["longitude"] == "-104.9996"
+
+
+@pytest.mark.parametrize("trigger", FORMULA_TRIGGERS, ids=repr)
+def test_what_the_validator_warns_about_is_what_exports_defuse(trigger: str) -> None:
+    # One list of formula triggers: a cell the admin is warned about is the cell the
+    # export neutralises, and the other way round.
+    value = trigger + "cmd|calc"
+    # An unknown column keeps its cells exactly (schema columns are trimmed of tabs).
+    text = csv_text(row() | {"crm": value}, header=[*schema.COLUMN_NAMES, "crm"])
+    text = text.replace(value, f'"{value}"')  # the csv module leaves a lone \r unquoted
+    loaded = parse_clinics(text, today=TODAY)
+    [warning] = [p for p in loaded.report.warnings if p.column == "crm"]
+    assert "may run as a formula" in warning.message
+    header, values = read_back(to_safe_csv(loaded.table))
+    assert dict(zip(header, values, strict=True))["crm"] == "'" + value
 
 
 def test_to_records_is_json_ready() -> None:

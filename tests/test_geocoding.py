@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Any
 
 import pytest
@@ -304,11 +305,35 @@ def test_any_text_gives_an_origin_or_a_place_error(text: str) -> None:
     except PlaceError as error:  # anything else escapes and fails the test
         outcome = error
     if isinstance(outcome, PlaceError):
-        assert str(outcome)
+        assert_says_what_works(outcome)
     else:
         assert outcome.state in STATE_CODES
         assert -90 <= outcome.lat <= 90
         assert -180 <= outcome.lon <= 180
+        assert outcome.precision in ("zip", "city", "coordinates", "address")
+        assert outcome.label.strip()
+
+
+# A place that works, written as a patient could type it: a ZIP code, a coordinate
+# pair, or a city and state ("Denver, CO").
+_EXAMPLE_PLACE = re.compile(r"\b\d{5}\b|-?\d+\.\d+, -?\d+\.\d+|[A-Z][\w .'-]*, [A-Z]{2}\b")
+
+
+def assert_says_what_works(error: PlaceError) -> None:
+    """A refusal is a short sentence that shows a kind of place that does work."""
+    message = str(error)
+    assert message.endswith((".", "?")), message
+    assert len(message) <= 400, message
+    assert "Traceback" not in message, message
+    assert "Error(" not in message, message
+    assert _EXAMPLE_PLACE.search(message), message
+    # Suggestions and candidates are places that work, offered as they would be typed.
+    if isinstance(error, PlaceNotFoundError):
+        assert all(s.rsplit(", ", 1)[-1] in STATE_CODES for s in error.suggestions), message
+    if isinstance(error, AmbiguousPlaceError):
+        assert len(error.candidates) >= 2
+        assert error.candidates[0] in message
+        assert all(c.rsplit(", ", 1)[-1] in STATE_CODES for c in error.candidates), message
 
 
 # ------------------------------------------------------------------ geopy shape

@@ -6,8 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from directory import schema
 from directory.geocoding import Origin
-from directory.params import PARAM_NAMES, SearchForm, form_from_params, nearest_radius_choice
+from directory.params import (
+    MAX_TEXT_CHARS,
+    PARAM_NAMES,
+    RADIUS_CHOICES_MILES,
+    SearchForm,
+    form_from_params,
+    nearest_radius_choice,
+)
 
 DENVER = Origin("80202", "Denver, CO 80202", 39.75, -105.0, "CO", "zip")
 
@@ -107,5 +115,22 @@ def test_nearest_radius_choice(miles, choice):
     )
 )
 def test_any_parameters_give_a_usable_form(params):
-    form = form_from_params(params)
-    assert form.to_query(DENVER) is not None  # never raises: every value was checked
+    form = form_from_params(params)  # never raises: every value is checked
+    assert set(form.modalities) <= set(schema.MODALITIES.codes)
+    assert set(form.conditions) <= set(schema.CONDITIONS.codes)
+    assert set(form.payment) <= set(schema.PAYMENT.codes)
+    for codes in (form.modalities, form.conditions, form.payment):
+        assert len(set(codes)) == len(codes)
+    assert form.radius_miles in RADIUS_CHOICES_MILES
+    assert len(form.near) <= MAX_TEXT_CHARS
+    assert len(form.name) <= MAX_TEXT_CHARS
+    assert form.max_price_usd is None or 0 <= form.max_price_usd <= 100_000
+    assert all(isinstance(flag, bool) for flag in (form.va, form.no_therapist, form.accepting))
+    # What the page puts back in the URL reads back as the same form, with nothing to explain.
+    as_lists = {k: v if isinstance(v, list) else [v] for k, v in form.to_params().items()}
+    again = form_from_params(as_lists)
+    assert again == form
+    assert again.notices == ()
+    query = form.to_query(DENVER)
+    assert query.radius_miles == float(form.radius_miles)
+    assert query.modalities == frozenset(form.modalities)

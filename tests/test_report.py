@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from directory.report import MAX_PROBLEMS_KEPT, Problem, ValidationReport, quote_value
+from directory.report import MAX_PROBLEMS_KEPT, Checker, Problem, ValidationReport, quote_value
 
 
 @pytest.mark.parametrize(
@@ -79,6 +81,54 @@ def test_lines_with_errors_leave_out_the_header_and_whole_file_problems() -> Non
     report.error(4, "zip", None, "bad zip")
     report.warning(6, "zip", None, "only a warning")
     assert report.lines_with_errors() == {4}
+
+
+def test_lines_with_errors_count_errors_past_the_cap() -> None:
+    report = ValidationReport()
+    for n in range(MAX_PROBLEMS_KEPT + 3):
+        report.error(n + 2, None, None, "misread")
+    assert report.errors_not_kept == 3
+    assert report.lines_with_errors() == set(range(2, MAX_PROBLEMS_KEPT + 5))
+
+
+@pytest.mark.parametrize("line", [None, 1])
+def test_file_errors_are_remembered_even_past_the_cap(line: int | None) -> None:
+    report = ValidationReport()
+    assert not report.has_file_errors
+    for n in range(MAX_PROBLEMS_KEPT):
+        report.error(n + 2, None, None, "misread")
+    report.warning(line, None, None, "only a warning")
+    assert not report.has_file_errors
+    report.error(line, "kind", None, "missing required column")
+    assert report.errors_not_kept == 1
+    assert report.has_file_errors
+
+
+def test_checker_marks_every_row_with_an_error_even_past_the_cap() -> None:
+    report = ValidationReport()
+    report.error(3, None, None, "this row has too many cells")
+    rows = MAX_PROBLEMS_KEPT + 20
+    lines = np.arange(2, rows + 2, dtype=np.int64)
+    check = Checker(report, lines)
+    assert list(np.flatnonzero(check.misread)) == [1]
+    values = pd.Series(["bad"] * rows)
+    odd = np.arange(rows) % 2 == 1
+    check.flag("warning", ~odd, "zip", values, lambda v: f"{v} is odd")
+    check.flag("error", np.ones(rows, dtype=bool), "zip", values, lambda v: f"{v} is wrong")
+    assert check.has_error.all()
+    assert report.error_count == rows  # the misread row is not flagged again
+    assert len(report.errors) == MAX_PROBLEMS_KEPT
+    assert not report.warnings_not_kept
+    assert len(report.warnings) == (rows + 1) // 2
+    assert 3 not in {p.line for p in report.warnings}
+
+
+def test_checker_warnings_do_not_mark_rows() -> None:
+    report = ValidationReport()
+    check = Checker(report, np.array([2, 3], dtype=np.int64))
+    check.flag("warning", np.array([True, True]), "zip", pd.Series(["a", "b"]), str)
+    assert not check.has_error.any()
+    assert [(p.line, p.value) for p in report.warnings] == [(2, "a"), (3, "b")]
 
 
 def test_the_report_keeps_a_bounded_number_but_counts_all() -> None:

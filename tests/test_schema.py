@@ -15,7 +15,7 @@ from directory import schema
 from directory.dataset import parse_clinics
 from directory.schema import ColumnType, Vocabulary, normalize_key, normalize_keys
 
-VOCABULARIES = [column.vocabulary for column in schema.vocabulary_columns()]
+VOCABULARIES = [column.vocabulary for column in schema.COLUMNS if column.vocabulary]
 DOCS = REPO_ROOT / "docs" / "data-format.md"
 
 
@@ -111,6 +111,15 @@ def test_columns_are_consistent() -> None:
         assert not column.name.startswith(schema.DERIVED_PREFIX)
     assert set(schema.REQUIRED_HEADER) <= set(names)
     assert all(name.startswith(schema.DERIVED_PREFIX) for name in schema.DERIVED_COLUMNS)
+
+
+def test_data_columns_leave_out_only_derived_columns() -> None:
+    columns = ["id", schema.LINE, "Internal Notes", schema.HAS_ERROR, "zip_", 7]
+    assert schema.data_columns(columns) == ["id", "Internal Notes", "zip_", "7"]
+    assert schema.data_columns(pd.Index(schema.DERIVED_COLUMNS)) == []
+    assert schema.data_columns([*schema.COLUMN_NAMES, *schema.DERIVED_COLUMNS]) == list(
+        schema.COLUMN_NAMES
+    )
 
 
 def test_header_spellings_never_name_two_columns() -> None:

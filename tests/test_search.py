@@ -1,4 +1,6 @@
-"""The search engine: distances, every filter, the three result parts, and properties.
+"""The search engine: every filter, the three result parts, and properties.
+
+Distances themselves are tested in test_distance.py.
 
 The property tests compare the vectorised engine with a deliberately naive
 oracle (a Python loop per row using geopy's own great_circle), so any
@@ -19,7 +21,6 @@ from hypothesis import strategies as st
 
 from directory import schema
 from directory.dataset import parse_clinics, write_csv_text
-from directory.distance import great_circle_miles
 from directory.errors import QueryError
 from directory.gazetteer import get_gazetteer
 from directory.geocoding import Origin, resolve_place
@@ -92,33 +93,6 @@ DENVER = Origin(
 
 def ids(frame: pd.DataFrame) -> list[str]:
     return list(frame["id"])
-
-
-# --- distances ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "miles"),
-    [
-        ((40.7128, -74.0060), (34.0522, -118.2437), 2445),  # New York - Los Angeles
-        ((39.7392, -104.9903), (38.2544, -104.6091), 104),  # Denver - Pueblo
-        ((61.2181, -149.9003), (21.3069, -157.8583), 2780),  # Anchorage - Honolulu
-        ((18.4655, -66.1057), (18.0111, -66.6141), 46),  # San Juan - Ponce
-        ((39.0, -105.0), (39.0, -105.0), 0),
-    ],
-)
-def test_great_circle_miles_matches_known_city_pairs(a, b, miles):
-    computed = float(great_circle_miles(a[0], a[1], b[0], b[1]))
-    assert computed == pytest.approx(great_circle(a, b).miles, rel=1e-3, abs=1e-6)
-    assert computed == pytest.approx(miles, rel=0.01, abs=1)
-
-
-@settings(max_examples=200)
-@given(st.floats(-89.9, 89.9), st.floats(-180, 180), st.floats(-89.9, 89.9), st.floats(-180, 180))
-def test_great_circle_miles_agrees_with_geopy_within_a_thousandth(lat1, lon1, lat2, lon2):
-    expected = great_circle((lat1, lon1), (lat2, lon2)).miles
-    computed = float(great_circle_miles(lat1, lon1, lat2, lon2))
-    assert computed == pytest.approx(expected, rel=1e-3, abs=1e-6)
 
 
 # --- filters --------------------------------------------------------------------------------

@@ -376,7 +376,7 @@ def _render_admin() -> None:
     today = date.today()
     current = _current_data(today)
     if current.error is not None:
-        st.error(user_message(current.error), icon=":material/error:")
+        st.error(user_message(current.error, for_admin=True), icon=":material/error:")
     tabs = st.tabs(
         ["Data health", "Upload a CSV", "Edit listings", "Verify & map", "Backups", "Change log"]
     )
@@ -749,7 +749,7 @@ def _render_backups(current: CurrentData, today: date) -> None:
     try:
         backups = storage.list_backups(current.path)
     except DirectoryError as error:
-        st.error(user_message(error))
+        st.error(user_message(error, for_admin=True))
         return
     except OSError as error:
         st.error(f"The backups cannot be listed ({type(error).__name__}).")
@@ -789,7 +789,7 @@ def _render_backups(current: CurrentData, today: date) -> None:
     try:
         review = review_csv(read_data_file(backup.path), current.loaded.table, today=today)
     except DataFileError as error:
-        st.error(user_message(error))
+        st.error(user_message(error, for_admin=True))
         return
     st.text(review.report.summary())
     if review.changes.is_empty:
@@ -849,7 +849,7 @@ def _render_audit_log(current: CurrentData) -> None:
     try:
         entries = storage.read_audit_log(current.path, limit=AUDIT_LOG_ROWS)
     except DirectoryError as error:
-        st.error(user_message(error))
+        st.error(user_message(error, for_admin=True))
         return
     except OSError as error:
         st.error(f"The change log cannot be read ({type(error).__name__}).")

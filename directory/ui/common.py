@@ -76,15 +76,18 @@ def is_sample_data(table: object) -> bool:
     return bool(fictional_phone.all() and example_site.all())
 
 
-def user_message(error: DirectoryError | OSError) -> str:
+def user_message(error: DirectoryError | OSError, *, for_admin: bool = False) -> str:
     """The one place errors become words on the page.
 
     Messages quote what the person typed (or what a shared link carried), so they are
     escaped: a "place" like ``[Call now](https://...)`` must not become a live link.
+    Patients get a calm sentence about an unreadable data file; admins get the reason.
     """
     if isinstance(error, PlaceError):
         return escape_markdown(str(error))
     if isinstance(error, DataFileError | OSError):
+        if for_admin:  # admins need the path and the reason to fix it
+            return "The data file cannot be read: " + escape_markdown(str(error))
         return (
             "The clinic list cannot be loaded right now. Please try again later. If you "
             "need help now, call or text 988."

@@ -397,6 +397,6 @@ def _render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> 
         )
     if len(picked) >= 2:
         st.subheader("Compare side by side")
-        st.dataframe(listing.comparison_table(picked, today), use_container_width=True)
+        st.dataframe(listing.comparison_table(picked, today), width="stretch")
     elif len(pool):
         st.caption(f'Tick "Compare" on up to {MAX_COMPARE} clinics to see them side by side.')
