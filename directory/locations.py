@@ -23,6 +23,8 @@ from directory.gazetteer import STATE_CODES, get_gazetteer
 from directory.report import Checker, quote_value
 
 COORDINATE_TOLERANCE_MILES = 50.0
+#: Coordinates this close to the ZIP centre (about a metre) are taken to be the centre.
+ZIP_CENTRE_DEGREES = 1e-5
 """Coordinates farther than this from their ZIP code's centre get a warning."""
 
 _ZIP5 = re.compile(r"^\d{5}$")
@@ -156,7 +158,16 @@ def check_location(
     table["longitude"] = np.where(lon_bad | half, np.nan, lon)
     table[schema.LAT] = np.where(has_coordinates, lat, np.where(approximate, centroid_lat, np.nan))
     table[schema.LON] = np.where(has_coordinates, lon, np.where(approximate, centroid_lon, np.nan))
-    table[schema.COORDINATES_APPROXIMATE] = approximate
+    # Coordinates that are exactly the ZIP centre (as `python -m directory geocode` or the
+    # admin page's "fill coordinates" write them) are still only approximate.
+    with np.errstate(invalid="ignore"):
+        at_centroid = (
+            has_coordinates
+            & known_zip
+            & (np.abs(lat - centroid_lat) < ZIP_CENTRE_DEGREES)
+            & (np.abs(lon - centroid_lon) < ZIP_CENTRE_DEGREES)
+        )
+    table[schema.COORDINATES_APPROXIMATE] = approximate | at_centroid
 
 
 _SWAPPED_HINT = " (it looks like a longitude: are latitude and longitude swapped?)"
