@@ -492,7 +492,8 @@ def test_fill_missing_coordinates(data_file):
     no_exception(at)
     saved = load_clinics(data_file).table.set_index("id")
     assert saved.loc["harbor-ketamine-boston", "latitude"] == pytest.approx(42.36, abs=0.2)
-    assert not saved.loc["harbor-ketamine-boston", schema.COORDINATES_APPROXIMATE]
+    # Still only the ZIP centre: the pin stays marked approximate for patients.
+    assert saved.loc["harbor-ketamine-boston", schema.COORDINATES_APPROXIMATE]
     assert "harbor-ketamine-boston" in str(at.dataframe[0].value.to_dict())
 
 
@@ -559,3 +560,10 @@ def test_audit_frame_flattens_nested_values():
     frame = admin.audit_frame([{"who": "a", "changes": {"added": ["x"]}, "n": 1}])
     assert frame.loc[0, "changes"] == '{"added": ["x"]}'
     assert frame.loc[0, "n"] == 1
+
+
+def test_health_warns_when_a_header_error_hides_every_listing(data_file: Path) -> None:
+    data_file.write_text("id,name,kind\nx,Clinic,clinic\n")  # required columns missing
+    at = signed_in()
+    no_exception(at)
+    assert any("Patients see no listings" in e.value for e in at.error)

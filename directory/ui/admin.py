@@ -423,6 +423,12 @@ def _render_health(current: CurrentData, today: date) -> None:
     second.metric("Errors", report.error_count)
     third.metric("Warnings", report.warning_count)
     fourth.metric("Not verified in 12 months", len(health.stale))
+    if report.has_file_errors:
+        st.error(
+            "Patients see no listings at all: the file has an error in its header or as a "
+            "whole (see Errors below). Fix it, or restore a backup.",
+            icon=":material/block:",
+        )
     st.subheader("Listings by state and kind")
     st.dataframe(health.counts, width="content")
     with st.expander(f"Errors ({report.error_count})", expanded=not report.valid):
@@ -440,8 +446,8 @@ def _render_health(current: CurrentData, today: date) -> None:
         st.dataframe(health.stale, hide_index=True)
     with st.expander(f"Approximate map position: ZIP code centre ({len(health.approximate)})"):
         st.caption(
-            "These clinics have no latitude/longitude, so the map and distances use the "
-            "centre of their ZIP code. Fill them on the Verify & map tab."
+            "These clinics have no latitude/longitude of their own, so the map and distances "
+            "use the centre of their ZIP code. Add the real coordinates to make them exact."
         )
         st.dataframe(health.approximate, hide_index=True)
 
