@@ -111,11 +111,8 @@ def _import(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if new.report.warning_count:
         print(f"{args.new}: {new.report.to_text()}\n")
-    current = _current(args.data)
-    changes = diff_tables(current[1].table if current else new.table.head(0), new.table)
-    where = f"{args.data}" if current else f"{args.data} (a new file)"
-    print(f"Changes to {where}:")
-    print(changes.to_text(limit=DIFF_LINES_SHOWN))
+    where = f"{args.data}" if args.data.exists() else f"{args.data} (a new file)"
+    current = _show_changes(args.data, new, f"Changes to {where}:")
     return _save_confirmed(
         args.data,
         new,
@@ -124,6 +121,15 @@ def _import(args: argparse.Namespace) -> int:
         action="import",
         question=f"Import these changes into {args.data}?",
     )
+
+
+def _show_changes(path: Path, new: LoadedClinics, heading: str) -> tuple[str, LoadedClinics] | None:
+    """Print what saving ``new`` over ``path`` would change; return the current data."""
+    current = _current(path)
+    changes = diff_tables(current[1].table if current else new.table.head(0), new.table)
+    print(heading)
+    print(changes.to_text(limit=DIFF_LINES_SHOWN))
+    return current
 
 
 def _current(path: Path) -> tuple[str, LoadedClinics] | None:
@@ -285,10 +291,9 @@ def _restore(args: argparse.Namespace) -> int:
         print(new.report.to_text())
         print(f"{backup.name} has errors, so it cannot be restored; nothing was changed")
         return EXIT_INVALID
-    current = _current(args.data)
-    changes = diff_tables(current[1].table if current else new.table.head(0), new.table)
-    print(f"Restoring {backup.name} would make these changes to {args.data}:")
-    print(changes.to_text(limit=DIFF_LINES_SHOWN))
+    current = _show_changes(
+        args.data, new, f"Restoring {backup.name} would make these changes to {args.data}:"
+    )
     return _save_confirmed(
         args.data,
         new,

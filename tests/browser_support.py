@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
+from conftest import VALID_ROW
 
 from directory import schema
 from directory.dataset import write_csv_text
@@ -138,34 +139,7 @@ def is_local(url: str) -> bool:
 
 # --- test data ----------------------------------------------------------------------------
 
-BASE_CLINIC: Mapping[str, str] = {
-    "id": "mile-high-ketamine-denver",
-    "name": "Mile High Ketamine Clinic",
-    "kind": "clinic",
-    "modalities": "iv;nasal",
-    "conditions": "ptsd;depression",
-    "address": "1550 Larimer St, Suite 300",
-    "city": "Denver",
-    "state": "CO",
-    "zip": "80202",
-    "latitude": "39.7501",
-    "longitude": "-104.9996",
-    "service_states": "",
-    "phone": "(303) 555-0142",
-    "website": "https://milehigh.example.com",
-    "email": "hello@milehigh.example.com",
-    "payment": "self_pay;financing",
-    "insurers": "",
-    "va_coverage": "community_care",
-    "therapist_requirement": "in_house",
-    "price_per_session_usd": "550",
-    "accepting_new_patients": "yes",
-    "trauma_therapies": "pe;cpt",
-    "languages": "English; Spanish",
-    "last_verified": "2026-09-14",
-    "source_url": "https://milehigh.example.com/pricing",
-    "notes": "Free parking.",
-}
+BASE_CLINIC: Mapping[str, str] = VALID_ROW
 """One valid in-person clinic in downtown Denver (fictional 555-01xx phone)."""
 
 
