@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import row
 from streamlit.testing.v1 import AppTest
 
 from directory import schema
@@ -162,26 +162,26 @@ def test_empty_state_names_the_nearest_clinic_and_a_filter_to_relax():
     assert "any clinic name" in texts(at)
 
 
-def test_hostile_clinic_names_render_as_text(tmp_path, monkeypatch):
-    row = {name: "" for name in schema.COLUMN_NAMES}
-    row.update(
-        id="evil",
-        name="<img src=x onerror=alert(1)> [x](javascript:alert(1))",
-        kind="clinic",
-        modalities="iv",
-        conditions="ptsd",
-        address="1 Main St",
-        city="Denver",
-        state="CO",
-        zip="80202",
-        va_coverage="no",
-        therapist_requirement="none",
-        website="https://evil.example.com",
-        last_verified=date.today().isoformat(),
-    )
+def use_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *rows: dict[str, str]) -> Path:
+    """Point the app at a CSV of these rows (written by the same code the app saves with)."""
     path = tmp_path / "clinics.csv"
-    path.write_text(write_csv_text(pd.DataFrame([row], columns=list(schema.COLUMN_NAMES))))
+    path.write_text(write_csv_text(pd.DataFrame(list(rows), columns=list(schema.COLUMN_NAMES))))
     monkeypatch.setenv("CLINICS_CSV", str(path))
+    return path
+
+
+def test_hostile_clinic_names_render_as_text(tmp_path, monkeypatch):
+    use_data(
+        tmp_path,
+        monkeypatch,
+        row(
+            id="evil",
+            name="<img src=x onerror=alert(1)> [x](javascript:alert(1))",
+            latitude="",
+            longitude="",
+            website="https://evil.example.com",
+        ),
+    )
     at = start(near="80202")
     assert not at.exception
     titles = [m.value for m in at.markdown if m.value.startswith("####")]
@@ -234,37 +234,11 @@ def test_a_bad_tiles_setting_falls_back_to_no_tiles(monkeypatch):
 
 
 def test_a_saved_change_shows_on_the_next_interaction(tmp_path, monkeypatch):
-    def clinic(clinic_id: str, name: str) -> dict[str, str]:
-        row = {column: "" for column in schema.COLUMN_NAMES}
-        row.update(
-            id=clinic_id,
-            name=name,
-            kind="clinic",
-            modalities="iv",
-            conditions="ptsd",
-            address="1 Main St",
-            city="Denver",
-            state="CO",
-            zip="80202",
-            va_coverage="no",
-            therapist_requirement="none",
-            last_verified=date.today().isoformat(),
-        )
-        return row
-
-    path = tmp_path / "clinics.csv"
-    columns = list(schema.COLUMN_NAMES)
-    path.write_text(write_csv_text(pd.DataFrame([clinic("a", "First Clinic")], columns=columns)))
-    monkeypatch.setenv("CLINICS_CSV", str(path))
+    first = row(id="a", name="First Clinic")
+    path = use_data(tmp_path, monkeypatch, first)
     at = start(near="80202")
     assert "First Clinic" in texts(at)
-    path.write_text(
-        write_csv_text(
-            pd.DataFrame(
-                [clinic("a", "First Clinic"), clinic("b", "Second Clinic")], columns=columns
-            )
-        )
-    )
+    assert use_data(tmp_path, monkeypatch, first, row(id="b", name="Second Clinic")) == path
     at.run()
     assert "Second Clinic" in texts(at)
     assert shown_count(at) == 2
