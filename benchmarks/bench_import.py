@@ -34,7 +34,8 @@ import pandas as pd
 
 from directory import storage
 from directory.changes import diff_tables
-from directory.dataset import parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import parse_clinics
 from directory.synth import generate_clinics
 
 TODAY = date(2026, 11, 20)

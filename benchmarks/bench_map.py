@@ -33,7 +33,8 @@ import pandas as pd
 from folium.plugins import MarkerCluster
 
 from directory import schema
-from directory.dataset import parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import parse_clinics
 from directory.distance import great_circle_miles
 from directory.geocoding import Origin
 from directory.maps import build_map, clinic_for_click, marker_data, pack

@@ -49,7 +49,8 @@ from folium.plugins import MarkerCluster
 from streamlit.testing.v1 import AppTest
 
 from directory import schema
-from directory.dataset import load_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import load_clinics
 from directory.geocoding import Origin, resolve_place
 from directory.maps import TileSettings, build_map
 from directory.params import form_from_params

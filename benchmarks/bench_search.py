@@ -23,7 +23,8 @@ import pandas as pd
 from geopy.distance import geodesic
 
 from directory import schema
-from directory.dataset import parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import parse_clinics
 from directory.geocoding import resolve_place
 from directory.search import SearchQuery, index_clinics, search
 from directory.synth import generate_clinics

@@ -34,7 +34,8 @@ import phonenumbers
 import us
 
 from directory import schema
-from directory.dataset import parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import parse_clinics
 from directory.gazetteer import get_gazetteer
 from directory.synth import generate_clinics
 

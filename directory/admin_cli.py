@@ -22,13 +22,8 @@ import pandas as pd
 
 from directory import storage
 from directory.changes import diff_tables
-from directory.dataset import (
-    LoadedClinics,
-    load_clinics,
-    parse_clinics,
-    read_data_file,
-    write_csv_text,
-)
+from directory.csvfile import write_csv_text
+from directory.dataset import LoadedClinics, load_clinics, parse_clinics, read_data_file
 from directory.errors import DataConflictError
 from directory.geocoding import ONLINE_GEOCODING_ENV, USER_AGENT_ENV, online_geocoder_from_env
 from directory.history import backups_folder, resolve_backup

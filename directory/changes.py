@@ -2,7 +2,7 @@
 
 :func:`diff_tables` keys rows by ``id`` and compares every column that is
 written to the CSV (derived ``_`` columns are ignored) as text, the way
-:func:`~directory.dataset.write_csv_text` would write it. Comparing the
+:func:`~directory.csvfile.write_csv_text` would write it. Comparing the
 *loaded* tables (schema columns already normalised by the loader) means a
 re-formatted file (``IV`` for ``iv``, ``303.555.0101`` for ``(303) 555-0101``,
 ``39.75010`` for ``39.7501``) shows no spurious changes: only what a patient
@@ -23,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from directory import schema
+from directory.csvfile import number_texts
 from directory.report import quote_value
 
 ObjectArray = npt.NDArray[np.object_]
@@ -249,15 +250,8 @@ def _group_by_row(
 def _as_text(values: pd.Series) -> ObjectArray:
     """A column as the strings the CSV would hold (blank for missing values)."""
     if _is_float(values):
-        numbers = values.to_numpy(dtype=np.float64)
-        # The same spelling as write_csv_text: 550.0 -> '550', shortest repr otherwise.
-        return np.array(
-            [
-                "" if v != v else (str(int(v)) if v.is_integer() else repr(v))
-                for v in numbers.tolist()
-            ],
-            dtype=object,
-        )
+        # The same spelling as the CSV writer: 550.0 -> '550', shortest repr otherwise.
+        return np.array(number_texts(values.to_numpy(dtype=np.float64).tolist()), dtype=object)
     if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype):
         return values.astype(str).to_numpy(dtype=object)
     text = values.astype(object).where(values.notna(), "")

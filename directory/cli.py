@@ -20,7 +20,8 @@ import pandas as pd
 
 from directory import schema
 from directory.admin_cli import add_admin_commands
-from directory.dataset import load_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import load_clinics
 from directory.errors import DirectoryError
 from directory.export import to_records, to_safe_csv
 from directory.geocoding import online_geocoder_from_env, resolve_place

@@ -8,6 +8,11 @@ problem goes into the :class:`~directory.report.ValidationReport` with its line.
 
 Two readers give the same cells: :func:`read_cells_fast` (pyarrow, for files with one
 record per physical line) and :func:`read_cells_exactly` (the csv module, for the rest).
+
+This is the one CSV module: everything that reads CSV text (the validator, storage, the
+admin editor) reads it through :func:`read_cells`, and everything that writes it (saves,
+exports, the editor) through :func:`csv_text`, so quoting and number spelling are the
+same everywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -363,3 +369,65 @@ def empty_table() -> pd.DataFrame:
     table[schema.COORDINATES_APPROXIMATE] = pd.Series([], dtype=bool)
     table[schema.HAS_ERROR] = pd.Series([], dtype=bool)
     return table
+
+
+# --- writing ------------------------------------------------------------------------------
+
+NUMBER_COLUMNS: tuple[str, ...] = ("latitude", "longitude", "price_per_session_usd")
+"""Schema columns the loader holds as floats; :func:`number_texts` spells them in the CSV."""
+
+
+def number_texts(values: Iterable[float]) -> list[str]:
+    """Floats as the CSV holds them: ``550.0`` -> ``'550'``, NaN -> ``''``, else shortest repr.
+
+    repr of a float is the shortest text that reads back to the same float, so a
+    load -> save -> load round trip never drifts (and ``-0.0`` writes as ``'0'``).
+    """
+    return [
+        "" if v != v else (str(int(v)) if float(v).is_integer() else repr(float(v))) for v in values
+    ]
+
+
+def write_csv_text(table: pd.DataFrame) -> str:
+    """The CSV text of a clinic table: every non-derived column, numbers without noise."""
+    out = table[schema.data_columns(table.columns)].copy()
+    for name in NUMBER_COLUMNS:
+        if name in out.columns and pd.api.types.is_numeric_dtype(out[name]):
+            out[name] = number_texts(out[name].to_numpy(dtype=np.float64).tolist())
+    return csv_text(out)
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """A table as CSV text with ``\\n`` line ends, which reads back to the same cells.
+
+    The csv module quotes a cell holding ``\\n`` but not one holding a lone ``\\r``,
+    which every reader takes for a line end, splitting the row. In the rare table
+    with such a cell every cell is quoted instead.
+    """
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, lineterminator="\n")
+    text = buffer.getvalue()
+    if "\r" not in text:
+        return text
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    return buffer.getvalue()
+
+
+def read_written(text: str) -> pd.DataFrame | None:
+    """The cells of CSV text this package wrote, as strings under their header names.
+
+    No validation and no normalising: for text from :func:`csv_text` (the editor's
+    starting table, the file the last save wrote). None when the text does not read
+    back cleanly as one table, so the caller can fall back to the validator.
+    """
+    report = ValidationReport()
+    cells = read_cells(text, report)
+    if cells is None or not report.valid or report.warning_count:
+        return None
+    header, body, _lines = cells
+    if len(set(header)) != len(header):
+        return None
+    body = body.copy()
+    body.columns = pd.Index(header)
+    return body.reset_index(drop=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,15 +26,14 @@ import phonenumbers
 from directory import csvfile, schema
 from directory.csvfile import is_blank
 from directory.errors import DataFileError
-from directory.export import FORMULA_TRIGGERS, csv_text
+from directory.export import FORMULA_TRIGGERS
 from directory.gazetteer import normalize_state
 from directory.locations import COORDINATE_TOLERANCE_MILES as COORDINATE_TOLERANCE_MILES
 from directory.locations import check_location
 from directory.report import Checker, ValidationReport, quote_value
 from directory.schema import Column, ColumnType, Need, Vocabulary
+from directory.verification import STALE_AFTER
 
-STALE_AFTER = timedelta(days=365)
-"""A listing last verified longer ago than this is flagged as stale, to admins and patients."""
 HIGH_PRICE_USD = 10_000
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -120,23 +119,6 @@ def parse_clinics(data: bytes | str, *, today: date | None = None) -> LoadedClin
     report.rows = len(table)
     report.sort()
     return LoadedClinics(table, report)
-
-
-def write_csv_text(table: pd.DataFrame) -> str:
-    """The CSV text of a table: every non-derived column, numbers without noise."""
-    out = table[schema.data_columns(table.columns)].copy()
-    for name in ("latitude", "longitude", "price_per_session_usd"):
-        if name in out.columns and pd.api.types.is_numeric_dtype(out[name]):
-            out[name] = _format_numbers(out[name].to_numpy(dtype=np.float64))
-    return csv_text(out)
-
-
-def _format_numbers(values: npt.NDArray[np.float64]) -> list[str]:
-    # repr of a float is the shortest text that reads back to the same float,
-    # so a load -> save -> load round trip never drifts.
-    return [
-        "" if np.isnan(v) else (str(int(v)) if v.is_integer() else repr(float(v))) for v in values
-    ]
 
 
 # --- validation ---------------------------------------------------------------------------

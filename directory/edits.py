@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from directory import schema
+from directory.csvfile import number_texts
 from directory.dataset import COORDINATE_TOLERANCE_MILES
 from directory.distance import great_circle_miles
 from directory.errors import QueryError
@@ -150,7 +151,7 @@ def _set_numbers(table: pd.DataFrame, column: str, values: np.ndarray[Any, Any])
         table[column] = values
         return
     # A table of raw strings (not from the loader): write text the CSV can hold.
-    text = ["" if math.isnan(v) else repr(v) for v in values.tolist()]
+    text = number_texts(values.tolist())
     original = table[column].astype(object).where(table[column].notna(), "").astype(str)
     table[column] = np.where(np.isnan(values), original.to_numpy(dtype=object), text)
 

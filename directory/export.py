@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from typing import Any
 
 import pandas as pd
 
 from directory import schema
+from directory.csvfile import csv_text
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """Text starting with one of these may run as a formula in a spreadsheet.
@@ -38,23 +37,6 @@ def to_safe_csv(table: pd.DataFrame) -> str:
     # Column names come from the data file too (unknown columns are kept), so defuse them.
     out.columns = pd.Index([neutralise_formula(str(column)) for column in out.columns])
     return csv_text(out)
-
-
-def csv_text(table: pd.DataFrame) -> str:
-    """A table as CSV text with ``\\n`` line ends, which reads back to the same cells.
-
-    The csv module quotes a cell holding ``\\n`` but not one holding a lone ``\\r``,
-    which every reader takes for a line end, splitting the row. In the rare table
-    with such a cell every cell is quoted instead.
-    """
-    buffer = io.StringIO()
-    table.to_csv(buffer, index=False, lineterminator="\n")
-    text = buffer.getvalue()
-    if "\r" not in text:
-        return text
-    buffer = io.StringIO()
-    table.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    return buffer.getvalue()
 
 
 def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:

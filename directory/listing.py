@@ -17,8 +17,8 @@ from urllib.parse import quote
 import pandas as pd
 
 from directory import content, schema
-from directory.dataset import STALE_AFTER
 from directory.search import DISTANCE_COLUMN, SearchResult
+from directory.verification import is_too_old
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&:=\"'])")
 # Left as they are in a link target; everything else (spaces, parentheses, quotes, <>,
@@ -82,7 +82,7 @@ def verification(last_verified: object, today: date) -> Verification:
     except ValueError:
         return Verification("Verification date unknown: call to confirm", stale=True)
     shown = f"{when.day} {when:%b %Y}"
-    if today - when > STALE_AFTER:
+    if is_too_old(when, today):
         return Verification(f"Last verified {shown}, over a year ago: call to confirm", stale=True)
     return Verification(f"Last verified {shown}", stale=False)
 

@@ -15,7 +15,7 @@ can never leave a half-written or mixed file:
    instant, see the old file or the new one, whole;
 6. append one JSON line to ``audit.log`` beside the data file.
 
-What is written is :func:`~directory.dataset.write_csv_text` of the validated
+What is written is :func:`~directory.csvfile.write_csv_text` of the validated
 table: one canonical UTF-8 form, with unknown columns and the order of
 columns and rows kept. Backups and the audit log are read through
 :mod:`directory.history`, table edits live in :mod:`directory.edits`; both are
@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import io
 import logging
 import os
 import stat
@@ -44,7 +43,8 @@ from filelock import FileLock, Timeout
 
 from directory import history
 from directory.changes import ClinicChanges, diff_tables
-from directory.dataset import LoadedClinics, parse_clinics, read_data_file, write_csv_text
+from directory.csvfile import read_written, write_csv_text
+from directory.dataset import LoadedClinics, parse_clinics, read_data_file
 from directory.edits import CoordinateFill, fill_coordinates, mark_verified
 from directory.errors import (
     DataConflictError,
@@ -280,8 +280,10 @@ def _read_cells(content: bytes, *, like: pd.DataFrame) -> pd.DataFrame | None:
     """A CSV we wrote, as strings, with the columns ``like`` holds as floats read as floats
     (so they compare as numbers); None if it does not read back cleanly."""
     try:
-        cells = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, engine="pyarrow")
-    except Exception:  # any complaint from the reader: fall back to the validator
+        cells = read_written(content.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    if cells is None:
         return None
     for column in cells.columns:
         if column in like.columns and pd.api.types.is_float_dtype(like[column].dtype):

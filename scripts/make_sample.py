@@ -12,7 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from directory.dataset import parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import parse_clinics
 from directory.synth import SAMPLE_TODAY, build_sample
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 from conftest import VALID_ROW
 
 from directory import schema
-from directory.dataset import write_csv_text
+from directory.csvfile import write_csv_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

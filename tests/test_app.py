@@ -11,7 +11,8 @@ from conftest import row
 from streamlit.testing.v1 import AppTest
 
 from directory import schema
-from directory.dataset import load_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import load_clinics
 from directory.geocoding import resolve_place
 from directory.search import SearchQuery, index_clinics, search
 

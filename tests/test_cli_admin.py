@@ -15,7 +15,8 @@ import pytest
 
 from directory import admin_cli, storage
 from directory.auth import verify_password
-from directory.dataset import load_clinics, parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import load_clinics, parse_clinics
 from tests.conftest import REPO_ROOT, TODAY, csv_text, row, telehealth_row, write_csv
 
 A = row(id="clinic-a", phone="(303) 555-0101")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from directory import schema
-from directory.dataset import write_csv_text
+from directory.csvfile import write_csv_text
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from directory import csvfile, dataset, schema
-from directory.dataset import write_csv_text
+from directory.csvfile import write_csv_text
 from directory.report import ValidationReport
 
 # --- decoding -------------------------------------------------------------------------------

@@ -37,7 +37,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from directory import csvfile, dataset, listing, schema
-from directory.dataset import LoadedClinics, load_clinics, parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import LoadedClinics, load_clinics, parse_clinics
 from directory.errors import DataFileError, DirectoryError
 from directory.gazetteer import get_gazetteer
 from directory.report import MAX_PROBLEMS_KEPT, Problem, ValidationReport

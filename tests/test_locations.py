@@ -7,7 +7,8 @@ from datetime import date
 from conftest import csv_text, row
 
 from directory import schema
-from directory.dataset import parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import parse_clinics
 from directory.edits import fill_coordinates
 from directory.gazetteer import get_gazetteer
 

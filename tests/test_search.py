@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from directory import schema
-from directory.dataset import parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import parse_clinics
 from directory.errors import QueryError
 from directory.gazetteer import get_gazetteer
 from directory.geocoding import Origin, resolve_place

@@ -33,7 +33,8 @@ import pandas as pd
 import pytest
 
 from directory import storage
-from directory.dataset import load_clinics, parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import load_clinics, parse_clinics
 from directory.errors import (
     DataConflictError,
     DataFileError,

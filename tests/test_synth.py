@@ -11,7 +11,8 @@ import pytest
 from conftest import REPO_ROOT, TODAY
 
 from directory import schema
-from directory.dataset import LoadedClinics, load_clinics, parse_clinics, write_csv_text
+from directory.csvfile import write_csv_text
+from directory.dataset import LoadedClinics, load_clinics, parse_clinics
 from directory.gazetteer import STATE_CODES
 from directory.synth import generate_clinics
 

@@ -16,7 +16,6 @@ and ``admin_name`` only.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -31,13 +30,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from directory import auth, schema, storage
 from directory.changes import ClinicChanges, diff_tables
-from directory.dataset import (
-    STALE_AFTER,
-    LoadedClinics,
-    parse_clinics,
-    read_data_file,
-    write_csv_text,
-)
+from directory.csvfile import csv_text, read_written, write_csv_text
+from directory.dataset import LoadedClinics, parse_clinics, read_data_file
 from directory.errors import (
     DataConflictError,
     DataFileError,
@@ -47,6 +41,7 @@ from directory.errors import (
 from directory.listing import escape_markdown
 from directory.report import Problem, ValidationReport
 from directory.ui.common import data_path, render_footer, user_message
+from directory.verification import stale_mask
 
 # Session-state keys. Everything the page keeps starts with "admin_" or "_admin_",
 # so signing out can forget all of it at once.
@@ -133,10 +128,10 @@ def editor_frame(table: pd.DataFrame) -> pd.DataFrame:
     Built from the CSV text the storage would write, so what the editor shows is
     exactly what a save writes back.
     """
-    text = write_csv_text(csv_columns(table))
-    return pd.read_csv(
-        io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False
-    ).reset_index(drop=True)
+    frame = read_written(write_csv_text(csv_columns(table)))
+    if frame is None:  # cannot happen for a table the writer wrote; never show a wrong table
+        raise DataFileError("the data cannot be shown in the editor")
+    return frame
 
 
 def edited_csv_text(edited: pd.DataFrame) -> str:
@@ -144,9 +139,8 @@ def edited_csv_text(edited: pd.DataFrame) -> str:
     cells = edited.astype(object).where(edited.notna(), "").astype(str)
     cells = cells.apply(lambda column: column.str.strip() if column.dtype == object else column)
     cells = cells[cells.ne("").any(axis=1)]
-    buffer = io.StringIO()
-    cells.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    # The one CSV writer: it quotes a cell holding a lone "\r", which to_csv alone does not.
+    return csv_text(cells)
 
 
 def review_edits(edited: pd.DataFrame, original: pd.DataFrame, *, today: date) -> Review:
@@ -193,9 +187,9 @@ def health_summary(loaded: LoadedClinics, today: date) -> Health:
     counts = pd.crosstab(
         state.rename("state"), kind.rename("kind"), margins=True, margins_name="all"
     )
-    verified = pd.to_datetime(table["last_verified"], format="%Y-%m-%d", errors="coerce")
-    stale_mask = verified.isna() | (verified < pd.Timestamp(today) - pd.Timedelta(STALE_AFTER))
-    stale = table.loc[stale_mask, ["id", "name", "last_verified"]].copy()
+    stale = table.loc[
+        stale_mask(table["last_verified"], today), ["id", "name", "last_verified"]
+    ].copy()
     stale["last_verified"] = stale["last_verified"].fillna("").replace("", "never")
     stale = stale.sort_values("last_verified", key=lambda s: s.replace("never", ""))
     approximate_mask = table[schema.COORDINATES_APPROXIMATE].fillna(False).astype(bool)
