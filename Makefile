@@ -23,11 +23,12 @@ DATA        ?= data/clinics.csv
 CHROMIUM    := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint typecheck bench chromium clean distclean
+.PHONY: help run test test-fast lint typecheck bench chromium clean distclean
 
 help:
 	@echo "make run [DATA=path]  start the app (default data: $(DATA))"
 	@echo "make test             lint, type-check and run the whole test suite"
+	@echo "make test-fast        lint, type-check and run the tests not marked slow"
 	@echo "make lint             ruff check + ruff format --check"
 	@echo "make typecheck        mypy (paths from [tool.mypy] files in pyproject.toml)"
 	@echo "make bench            run every benchmarks/bench_*.py"
@@ -87,6 +88,11 @@ typecheck: $(DEV_STAMP)
 
 test: $(DEV_STAMP) chromium lint typecheck
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+# The edit-test loop: skips @pytest.mark.slow (browser tests, big property tests,
+# subprocesses that load the gazetteer). `make test` still runs everything.
+test-fast: $(DEV_STAMP) lint typecheck
+	$(VENV)/bin/pytest -n auto -m "not slow" $(PYTEST_ARGS)
 
 # ---------------------------------------------------------------------------- bench
 bench: $(RUNTIME_STAMP)

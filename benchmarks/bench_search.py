@@ -52,10 +52,12 @@ def naive_search(table: pd.DataFrame, query: SearchQuery) -> pd.DataFrame:
     )
     near = clinics.assign(distance_miles=miles)
     near = near[near["distance_miles"] <= query.radius_miles]
+    modalities = set(query.filters.get("modality", ()))  # type: ignore[arg-type]
+    conditions = set(query.filters.get("condition", ()))  # type: ignore[arg-type]
     keep = near.apply(
         lambda row: (
-            bool(set(row["modalities"].split(";")) & query.modalities)
-            and query.conditions <= set(row["conditions"].split(";"))
+            bool(set(row["modalities"].split(";")) & modalities)
+            and conditions <= set(row["conditions"].split(";"))
         ),
         axis=1,
     )
@@ -75,10 +77,7 @@ def _check_agreement(fast: pd.DataFrame, slow: pd.DataFrame, query: SearchQuery)
 def main() -> None:
     origin = resolve_place("Denver, CO")
     query = SearchQuery(
-        origin,
-        radius_miles=50,
-        modalities=frozenset({"iv", "nasal"}),
-        conditions=frozenset({"ptsd"}),
+        origin, radius_miles=50, filters={"modality": ("iv", "nasal"), "condition": ("ptsd",)}
     )
     print(f"query: {origin.label}, 50 miles, iv or nasal, ptsd")
     print(f"{'clinics':>8} {'engine ms':>10} {'naive ms':>10} {'ratio':>8} {'index ms':>9}")

@@ -14,21 +14,27 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import pandas as pd
 
-from directory import schema
 from directory.admin_cli import add_admin_commands
 from directory.csvfile import write_csv_text
 from directory.dataset import load_clinics
-from directory.errors import DirectoryError
+from directory.errors import DirectoryError, QueryError
 from directory.export import to_records, to_safe_csv
+from directory.filters import (
+    DEFAULT_RADIUS_MILES,
+    MAX_RADIUS_MILES,
+    Filter,
+    FilterKind,
+    FilterValue,
+    all_filters,
+    check_radius,
+)
 from directory.geocoding import online_geocoder_from_env, resolve_place
 from directory.search import (
-    DEFAULT_RADIUS_MILES,
     DISTANCE_COLUMN,
-    MAX_RADIUS_MILES,
     SearchQuery,
     SearchResult,
     index_clinics,
@@ -91,33 +97,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     find.add_argument(
         "--radius",
-        type=_positive_float,
-        default=DEFAULT_RADIUS_MILES,
+        type=_radius,
+        default=float(DEFAULT_RADIUS_MILES),
         metavar="MILES",
-        help=f"search radius in miles, at most {MAX_RADIUS_MILES:g} "
-        f"(default {DEFAULT_RADIUS_MILES:g})",
+        help=f"search radius in miles, at most {MAX_RADIUS_MILES} (default {DEFAULT_RADIUS_MILES})",
     )
-    _add_choice_option(find, "--modality", schema.MODALITIES)
-    _add_choice_option(find, "--condition", schema.CONDITIONS)
-    _add_choice_option(find, "--payment", schema.PAYMENT)
-    find.add_argument(
-        "--va", action="store_true", help="only clinics in VA Community Care or VA facilities"
-    )
-    find.add_argument(
-        "--no-therapist-required",
-        "--no-therapist",
-        action="store_true",
-        dest="no_therapist",
-        help="hide clinics that require you to already have a therapist",
-    )
-    find.add_argument(
-        "--max-price",
-        type=_non_negative_float,
-        metavar="USD",
-        help="maximum price per session in US dollars (hides unpriced listings)",
-    )
-    find.add_argument("--accepting", action="store_true", help="only clinics taking new patients")
-    find.add_argument("--name", default="", help="part of the clinic's name")
+    for entry in all_filters():
+        _add_filter_option(find, entry)
     find.add_argument(
         "--limit",
         type=_non_negative_int,
@@ -138,45 +124,57 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_choice_option(
-    parser: argparse.ArgumentParser, flag: str, vocabulary: schema.Vocabulary
-) -> None:
-    def code(text: str) -> str:
-        found = vocabulary.code_for(text)
-        if found is None:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a {vocabulary.noun}; use {vocabulary.allowed_text()}"
-            )
-        return found
+def _add_filter_option(parser: argparse.ArgumentParser, entry: Filter) -> None:
+    """One ``search`` option per filter, from the filter table (names, help, value rules)."""
 
-    parser.add_argument(
-        flag,
-        action="append",
-        type=code,
-        default=[],
-        metavar="CODE",
-        help=f"repeatable; one of {', '.join(vocabulary.codes)}",
-    )
+    def value(text: str) -> FilterValue:
+        try:
+            return entry.check(text if entry.kind is not FilterKind.AT_MOST else _float(text))
+        except QueryError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    common: dict[str, Any] = {"dest": entry.name, "help": entry.help}
+    if entry.kind is FilterKind.FLAG:
+        parser.add_argument(*entry.cli_flags, action="store_true", **common)
+    elif entry.kind in (FilterKind.ANY_OF, FilterKind.ALL_OF):
+        assert entry.vocabulary is not None  # noqa: S101
+        parser.add_argument(
+            *entry.cli_flags,
+            action="append",
+            type=value,
+            default=[],
+            metavar=entry.metavar,
+            dest=entry.name,
+            help=f"{entry.help} Repeatable; one of {', '.join(entry.vocabulary.codes)}.",
+        )
+    else:
+        parser.add_argument(
+            *entry.cli_flags, type=value, default=entry.default, metavar=entry.metavar, **common
+        )
 
 
-def _positive_float(text: str) -> float:
+def _filter_values(args: argparse.Namespace) -> dict[str, FilterValue]:
+    values: dict[str, FilterValue] = {}
+    for entry in all_filters():
+        given = getattr(args, entry.name)
+        if entry.kind in (FilterKind.ANY_OF, FilterKind.ALL_OF):
+            given = tuple(code for codes in given for code in codes)
+        values[entry.name] = given
+    return values
+
+
+def _float(text: str) -> float | str:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a number more than 0")
-    return value
+        return text
 
 
-def _non_negative_float(text: str) -> float:
+def _radius(text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a number, 0 or more")
-    return value
+        return check_radius(_float(text))
+    except QueryError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _non_negative_int(text: str) -> int:
@@ -223,18 +221,7 @@ def _search(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     origin = resolve_place(args.near, online_fallback=online_geocoder_from_env())
-    query = SearchQuery(
-        origin=origin,
-        radius_miles=args.radius,
-        modalities=frozenset(args.modality),
-        conditions=frozenset(args.condition),
-        payment=frozenset(args.payment),
-        va=args.va,
-        no_therapist_required=args.no_therapist,
-        max_price_usd=args.max_price,
-        accepting=args.accepting,
-        name=args.name,
-    )
+    query = SearchQuery(origin=origin, radius_miles=args.radius, filters=_filter_values(args))
     result = search(index_clinics(loaded.usable()), query)
     limit = args.limit or None
     sections = {

@@ -18,6 +18,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from directory.vocabularies import THERAPIST_REQUIREMENT, TRAUMA_THERAPIES, Vocabulary
+
+
+def _terms_markdown(vocabulary: Vocabulary) -> str:
+    """A Markdown list of a vocabulary's labels, each with what it means (``Term.help``)."""
+    return "\n".join(f"- **{term.label}:** {term.help}" for term in vocabulary.terms)
+
+
 # ---------------------------------------------------------------- always visible
 
 CRISIS_LINES: Final[tuple[str, ...]] = (
@@ -58,45 +66,6 @@ HOW_TO_USE_MARKDOWN: Final[str] = """
    state are listed separately.
 4. Always call the clinic to confirm details before you book.
 """.strip()
-
-FILTER_HELP: Final[dict[str, str]] = {
-    "near": "A ZIP code, or a city and state (like Austin, TX), to search from.",
-    "radius": "How far from that place to look for clinics, in miles.",
-    "modality": "Show clinics that offer any of the ways of giving ketamine you pick.",
-    "condition": "Show clinics that say they treat every condition you pick.",
-    "payment": "Show clinics that take any of the payment options you pick.",
-    "va": (
-        "Show only clinics that work with the VA, through VA Community Care "
-        "or at a VA medical center."
-    ),
-    "no_therapist": (
-        "Hide clinics that will only treat you if you already see a licensed therapist."
-    ),
-    "max_price": (
-        "Show clinics whose usual self-pay price per session (per month for at-home care) "
-        "is at or below this amount, leaving out clinics with no listed price."
-    ),
-    "accepting": "Show only clinics that say they are taking new patients.",
-    "name": "Find a clinic by part of its name.",
-}
-
-# ---------------------------------------------------------------- listing labels
-
-THERAPIST_REQUIREMENT_PLAIN: Final[dict[str, str]] = {
-    "required": "You must already see a licensed therapist",
-    "in_house": "Therapy is provided by the clinic",
-    "recommended": "Seeing a therapist is recommended",
-    "none": "No therapist needed",
-}
-"""One plain sentence per ``therapist_requirement`` code, shown on each clinic."""
-
-VA_PLAIN: Final[dict[str, str]] = {
-    "community_care": "VA Community Care (needs a VA referral)",
-    "va_facility": "VA medical center",
-    "no": "Not covered by the VA",
-    "unknown": "VA coverage unknown — ask the clinic",
-}
-"""One plain phrase per ``va_coverage`` code, shown on each clinic."""
 
 # ---------------------------------------------------------------- "About ketamine care"
 
@@ -228,28 +197,13 @@ therapy easier to start or stick with.
 
 These trauma-focused therapies appear in our listings:
 
-- **Prolonged Exposure (PE):** with a therapist, you slowly face memories and places you
-  have been avoiding, until they lose some of their hold on you.
-- **Cognitive Processing Therapy (CPT):** you look at beliefs the trauma left behind, such
-  as blame or feeling that nowhere is safe, and work toward more balanced ones.
-- **EMDR (Eye Movement Desensitization and Reprocessing):** you briefly hold a memory in
-  mind while following side-to-side eye movements or other back-and-forth cues. This may
-  help the memory feel less raw.
-- **Written Exposure Therapy (WET):** a shorter therapy, often five sessions, in which you
-  write about the trauma in a guided way.
+{_terms_markdown(TRAUMA_THERAPIES)}
 
 The VA offers these therapies to enrolled veterans.
 
 **What the therapist labels in our listings mean:**
 
-- **{THERAPIST_REQUIREMENT_PLAIN["required"]}.** The clinic treats you only if you already
-  work with a licensed mental health professional.
-- **{THERAPIST_REQUIREMENT_PLAIN["in_house"]}.** The clinic has its own therapists. This is
-  often called ketamine-assisted psychotherapy (KAP).
-- **{THERAPIST_REQUIREMENT_PLAIN["recommended"]}.** The clinic encourages therapy but will
-  treat you without it.
-- **{THERAPIST_REQUIREMENT_PLAIN["none"]}.** The clinic does not ask about therapy. You can
-  still choose to see a therapist, and it is worth thinking about.
+{_terms_markdown(THERAPIST_REQUIREMENT)}
 """.strip()
 
 _QUESTIONS = """

@@ -10,28 +10,47 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date
+from html import escape
 from urllib.parse import quote
 
 import pandas as pd
 
-from directory import content, schema
+from directory import schema
+from directory.facts import (
+    FACTS,
+    Verification,
+    address_text,
+    distance_text,
+    fact_text,
+    facts_of,
+    format_price,
+    miles_of,
+    states_text,
+    verification,
+)
 from directory.search import DISTANCE_COLUMN, SearchResult
-from directory.verification import is_too_old
+
+__all__ = [
+    "COMPARISON_ROWS",
+    "Verification",
+    "clinic_markdown",
+    "clinic_title",
+    "comparison_table",
+    "escape_markdown",
+    "format_price",
+    "nearest_sentence",
+    "phone_link",
+    "safe_link",
+    "shortlist_html",
+    "summary_sentence",
+    "verification",
+]
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&:=\"'])")
 # Left as they are in a link target; everything else (spaces, parentheses, quotes, <>,
 # backslashes, control and non-ASCII characters) is percent-encoded.
 _LINK_SAFE = ":/?#[]@!$&'*+,;=%~-._"
-
-THERAPIST_PLAIN = content.THERAPIST_REQUIREMENT_PLAIN
-VA_PLAIN = content.VA_PLAIN
-ACCEPTING_PLAIN = {
-    "yes": "Accepting new patients",
-    "no": "Not accepting new patients",
-    "unknown": "Ask the clinic whether it takes new patients",
-}
 
 
 def escape_markdown(text: object) -> str:
@@ -65,54 +84,16 @@ def phone_link(phone: object) -> str | None:
     return "tel:" + (digits if digits.startswith("+") else "+1" + digits)
 
 
-@dataclass(frozen=True)
-class Verification:
-    """What the page says about when a listing was last checked."""
-
-    text: str
-    stale: bool
-
-
-def verification(last_verified: object, today: date) -> Verification:
-    """``Verified 14 Sep 2026``, flagged when older than 12 months or missing."""
-    if not isinstance(last_verified, str) or not last_verified:
-        return Verification("Never verified: call to confirm the details", stale=True)
-    try:
-        when = date.fromisoformat(last_verified)
-    except ValueError:
-        return Verification("Verification date unknown: call to confirm", stale=True)
-    shown = f"{when.day} {when:%b %Y}"
-    if is_too_old(when, today):
-        return Verification(f"Last verified {shown}, over a year ago: call to confirm", stale=True)
-    return Verification(f"Last verified {shown}", stale=False)
-
-
-def labels(codes: object, vocabulary: schema.Vocabulary) -> list[str]:
-    """Plain-words labels for a canonical ``a;b`` cell."""
-    if not isinstance(codes, str) or not codes:
-        return []
-    return [vocabulary.labels.get(code, code) for code in codes.split(";") if code]
-
-
-def format_price(price: object, kind: object) -> str:
-    """``About $550 a session`` (a month for at-home care), as plain text."""
-    if not isinstance(price, int | float) or isinstance(price, bool) or math.isnan(price):
-        return "Price not listed: ask the clinic"
-    unit = "a month" if kind == "telehealth" else "a session"
-    return f"About ${price:,.0f} {unit}"
-
-
 def clinic_markdown(row: pd.Series, today: date) -> str:
     """The body of one clinic's card: every value escaped, links only from validated data."""
     lines: list[str] = []
     if row.get("kind") == "clinic":
-        address = ", ".join(escape_markdown(row.get(c)) for c in ("address", "city") if row.get(c))
-        place = f"{address}, {escape_markdown(row.get('state'))} {escape_markdown(row.get('zip'))}"
+        place = escape_markdown(address_text(row))
         if row.get(schema.COORDINATES_APPROXIMATE):
             place += " (map pin is approximate)"
         lines.append(place)
     else:
-        lines.append(f"Treats patients at home in: {escape_markdown(_states_text(row))}")
+        lines.append(f"Treats patients at home in: {escape_markdown(states_text(row))}")
     contact: list[str] = []
     tel = phone_link(row.get("phone"))
     if tel:
@@ -123,28 +104,11 @@ def clinic_markdown(row: pd.Series, today: date) -> str:
         contact.append(f"[Website of {escape_markdown(row.get('name'))}]({website})")
     if contact:
         lines.append(" · ".join(contact))
-    lines.append("**Treatment:** " + ", ".join(labels(row.get("modalities"), schema.MODALITIES)))
-    lines.append("**Treats:** " + ", ".join(labels(row.get("conditions"), schema.CONDITIONS)))
-    payment = labels(row.get("payment"), schema.PAYMENT)
-    insurers = escape_markdown(row.get("insurers"))
-    lines.append(
-        "**Payment:** "
-        + (", ".join(payment) or "ask the clinic")
-        + (f" ({insurers})" if insurers else "")
-    )
-    lines.append("**VA:** " + VA_PLAIN.get(str(row.get("va_coverage")), "unknown"))
-    lines.append(
-        "**Therapist:** "
-        + THERAPIST_PLAIN.get(str(row.get("therapist_requirement")), "ask the clinic")
-    )
-    therapies = labels(row.get("trauma_therapies"), schema.TRAUMA_THERAPIES)
-    if therapies:
-        lines.append("**Trauma therapy offered:** " + ", ".join(therapies))
-    price = format_price(row.get("price_per_session_usd"), row.get("kind"))
-    lines.append("**Price:** " + escape_markdown(price))
-    lines.append(
-        ACCEPTING_PLAIN.get(str(row.get("accepting_new_patients")), ACCEPTING_PLAIN["unknown"])
-    )
+    for heading in _CARD_FACTS:
+        text = fact_text(heading, row, today)
+        if text or heading in _CARD_FACTS_ALWAYS:
+            lines.append(f"**{heading}:** {escape_markdown(text)}")
+    lines.append(escape_markdown(fact_text("New patients", row, today)))
     if row.get("languages"):
         lines.append("**Languages:** " + escape_markdown(row.get("languages")))
     if row.get("notes"):
@@ -156,18 +120,20 @@ def clinic_markdown(row: pd.Series, today: date) -> str:
     return "  \n".join(lines)
 
 
+# The card's "**Heading:** text" lines, in order; the others appear only when non-empty.
+_CARD_FACTS = (
+    "Treatment", "Treats", "Payment", "VA", "Therapist", "Trauma therapy offered", "Price",
+)  # fmt: skip
+_CARD_FACTS_ALWAYS = frozenset({"Treatment", "Treats", "Payment", "VA", "Therapist", "Price"})
+
+
 def clinic_title(row: pd.Series) -> str:
     """``Name · 3.2 mi`` for a card heading (escaped)."""
     title = escape_markdown(row.get("name"))
-    miles = row.get(DISTANCE_COLUMN)
-    if isinstance(miles, int | float) and not math.isnan(miles):
-        title += f" · {miles:.1f} mi"
+    miles = miles_of(row)
+    if miles is not None:
+        title += f" · {miles:,.1f} mi"
     return title
-
-
-def _states_text(row: pd.Series) -> str:
-    states = str(row.get("service_states") or "")
-    return "all US states" if states == schema.SERVICE_STATES_ALL else states.replace(";", ", ")
 
 
 def summary_sentence(result: SearchResult) -> str:
@@ -191,57 +157,54 @@ def nearest_sentence(result: SearchResult) -> str | None:
 
 
 def shortlist_html(rows: pd.DataFrame, heading: str, today: date, *, note: str = "") -> str:
-    """A print-friendly page of the chosen clinics: plain HTML, every value escaped.
+    """A page of the chosen clinics to keep, print or read on a phone: every value escaped.
 
-    ``note`` (e.g. that the listings are fictional samples) is printed at the top.
+    Phone numbers are tap-to-call links (from a validated number only), the text is
+    readable without zooming on a phone, and it prints cleanly on paper. ``note`` (e.g.
+    that the listings are fictional samples) is printed at the top.
     """
-    from html import escape
-
     items: list[str] = []
     for _, row in rows.iterrows():
-        facts = [
-            ("Phone", row.get("phone")),
-            (
-                "Address",
-                ", ".join(
-                    str(row.get(c)) for c in ("address", "city", "state", "zip") if row.get(c)
-                ),
-            ),
-            ("Serves at home", _states_text(row) if row.get("kind") == "telehealth" else ""),
-            ("Website", row.get("website")),
-            ("Treatment", ", ".join(labels(row.get("modalities"), schema.MODALITIES))),
-            ("Treats", ", ".join(labels(row.get("conditions"), schema.CONDITIONS))),
-            ("Payment", ", ".join(labels(row.get("payment"), schema.PAYMENT))),
-            ("VA", VA_PLAIN.get(str(row.get("va_coverage")), "")),
-            ("Therapist", THERAPIST_PLAIN.get(str(row.get("therapist_requirement")), "")),
-            ("Price", format_price(row.get("price_per_session_usd"), row.get("kind"))),
-            ("New patients", ACCEPTING_PLAIN.get(str(row.get("accepting_new_patients")), "")),
-            ("Listing notes", row.get("notes")),
-            ("Checked", verification(row.get("last_verified"), today).text),
-        ]
-        miles = row.get(DISTANCE_COLUMN)
-        distance = (
-            f" ({miles:.1f} miles)"
-            if isinstance(miles, int | float) and not math.isnan(miles)
-            else ""
-        )
-        lines = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts if v)
+        lines: list[str] = []
+        for label, text in facts_of(row, today, _SHORTLIST_FACTS):
+            if not text:
+                continue
+            value = escape(text)
+            tel = phone_link(text) if label == "Phone" else None
+            link = safe_link(text) if label == "Website" else None
+            if tel is not None:
+                value = f'<a href="{escape(tel)}">{value}</a>'
+            elif link is not None:
+                value = f'<a href="{escape(link)}" rel="noopener noreferrer">{value}</a>'
+            lines.append(f"<dt>{escape(label)}</dt><dd>{value}</dd>")
+        distance = distance_text(row)
         items.append(
-            f"<li><h2>{escape(str(row.get('name')))}{escape(distance)}</h2>"
-            f"<dl>{lines}</dl><p>Notes: ____________________________</p></li>"
+            f"<li><h2>{escape(str(row.get('name')))}"
+            + (f" <small>({escape(distance)})</small>" if distance else "")
+            + f"</h2><dl>{''.join(lines)}</dl><p class=notes>Notes: ____________________</p></li>"
         )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(heading)}</title><style>body{{font:14px/1.4 sans-serif;margin:2em}}"
-        "dt{font-weight:bold;float:left;width:8em}dd{margin-left:8.5em}li{break-inside:avoid;"
-        "margin-bottom:1.5em}</style></head><body>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(heading)}</title><style>{_SHORTLIST_CSS}</style></head><body>"
         f"<h1>{escape(heading)}</h1>"
         + (f"<p><strong>{escape(note)}</strong></p>" if note else "")
-        + f"<p>Made {today:%d %b %Y}. Call each clinic to confirm "
-        "details. In a crisis call or text 988 (veterans press 1).</p>"
+        + f"<p>Made {today.day} {today:%b %Y}. Call each clinic to confirm details. In a crisis "
+        'call or text <a href="tel:988">988</a> (veterans press 1).</p>'
         f"<ol>{''.join(items)}</ol></body></html>"
     )
 
+
+_SHORTLIST_FACTS = tuple(f.heading for f in FACTS if f.heading != "Distance")
+_SHORTLIST_CSS = (
+    "body{font:17px/1.5 system-ui,sans-serif;margin:1em auto;max-width:40em;padding:0 1em;"
+    "color:#1a1a1a}h1{font-size:1.5em}h2{font-size:1.2em;margin:0 0 .3em}"
+    "dt{font-weight:bold}dd{margin:0 0 .4em}li{break-inside:avoid;margin-bottom:1.5em}"
+    "a{color:#0b57d0}a[href^='tel:']{display:inline-block;min-height:44px;line-height:44px}"
+    "@media (min-width:40em){dt{float:left;width:11em;clear:left}dd{margin-left:11.5em}}"
+    "@media print{body{font-size:12pt;max-width:none}a{color:inherit;text-decoration:none}"
+    "a[href^='tel:']{min-height:0;line-height:inherit}.notes{margin-top:.5em}}"
+)
 
 COMPARISON_ROWS = (
     "Distance", "Treatment", "Treats", "Payment", "VA", "Therapist", "Price", "New patients",
@@ -264,20 +227,6 @@ def comparison_table(rows: pd.DataFrame, today: date) -> pd.DataFrame:
     repeated = {h for h in headings if headings.count(h) > 1}
     columns: dict[str, list[str]] = {}
     for heading, (_, row) in zip(headings, rows.iterrows(), strict=True):
-        miles = row.get(DISTANCE_COLUMN)
         key = f"{heading} [{row.get('id')}]" if heading in repeated else heading
-        columns[key] = [
-            f"{miles:.1f} miles"
-            if isinstance(miles, int | float) and not math.isnan(miles)
-            else "",
-            ", ".join(labels(row.get("modalities"), schema.MODALITIES)),
-            ", ".join(labels(row.get("conditions"), schema.CONDITIONS)),
-            ", ".join(labels(row.get("payment"), schema.PAYMENT)),
-            VA_PLAIN.get(str(row.get("va_coverage")), ""),
-            THERAPIST_PLAIN.get(str(row.get("therapist_requirement")), ""),
-            format_price(row.get("price_per_session_usd"), row.get("kind")),
-            ACCEPTING_PLAIN.get(str(row.get("accepting_new_patients")), ""),
-            str(row.get("phone") or ""),
-            verification(row.get("last_verified"), today).text,
-        ]
+        columns[key] = [text for _, text in facts_of(row, today, COMPARISON_ROWS)]
     return pd.DataFrame(columns, index=list(COMPARISON_ROWS))

@@ -1,350 +1,67 @@
 """The clinic data format, in one place.
 
-Every column of ``data/clinics.csv``, its vocabulary and the human spellings
-admins may type for each value live here. The validator, the search filters,
-the CLI, the page's widgets and ``docs/data-format.md`` all read from these
-tables, so adding a value means editing one line.
+Every column of ``data/clinics.csv``, when it is needed and which vocabulary it takes
+live here; the vocabularies themselves (codes, labels, spellings) live in
+:mod:`directory.vocabularies` and are re-exported. The validator, the search filters,
+the CLI, the page's widgets and ``docs/data-format.md`` all read from these tables, so
+adding a value means editing one line.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
 
-import pandas as pd
-
-LIST_SEPARATORS = re.compile(r"[;|,]")
-"""Cells holding several values may separate them with ``;`` (canonical), ``|`` or ``,``."""
-
-CANONICAL_LIST_SEPARATOR = ";"
-
-
-def normalize_key(text: str) -> str:
-    """Fold a human spelling to a lookup key: ``'At-Home '`` -> ``'at home'``.
-
-    Case, accents, punctuation and runs of spaces are ignored, so admins can
-    type a value the way their spreadsheet or their clinic's website spells it.
-    """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return _NOT_KEY.sub(" ", _COMBINING_MARKS.sub("", decomposed)).strip()
-
-
-def normalize_keys(values: pd.Series) -> pd.Series:
-    """:func:`normalize_key` over a whole column at once (same result, vectorised)."""
-    decomposed = values.astype(str).str.casefold().str.normalize("NFKD")
-    stripped = decomposed.str.replace(_COMBINING_MARKS.pattern, "", regex=True)
-    return stripped.str.replace(_NOT_KEY.pattern, " ", regex=True).str.strip()
-
-
-# Combining accents left over after NFKD decomposition (é -> e + U+0301), then anything
-# that is not a plain ASCII letter or digit.
-_COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_NOT_KEY = re.compile(r"[^a-z0-9]+")
-
-
-@dataclass(frozen=True)
-class Term:
-    """One allowed value of a vocabulary: its code, plain-words label and other spellings."""
-
-    code: str
-    label: str
-    synonyms: tuple[str, ...] = ()
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """A closed set of values for one column, e.g. the modalities."""
-
-    name: str
-    noun: str
-    """How one value is called in messages: ``'laughing_gas' is not a {noun}``."""
-    terms: tuple[Term, ...]
-
-    @cached_property
-    def codes(self) -> tuple[str, ...]:
-        return tuple(term.code for term in self.terms)
-
-    @cached_property
-    def labels(self) -> dict[str, str]:
-        return {term.code: term.label for term in self.terms}
-
-    @cached_property
-    def spellings(self) -> dict[str, str]:
-        """Every accepted spelling, as a :func:`normalize_key` key, mapped to its code."""
-        table: dict[str, str] = {}
-        for term in self.terms:
-            for spelling in (term.code, term.label, *term.synonyms):
-                key = normalize_key(spelling)
-                if key in table and table[key] != term.code:
-                    raise AssertionError(f"{self.name}: {spelling!r} maps to two codes")
-                table[key] = term.code
-        return table
-
-    def code_for(self, spelling: str) -> str | None:
-        """The code a human spelling stands for, or None when it is not in the vocabulary."""
-        return self.spellings.get(normalize_key(spelling))
-
-    def allowed_text(self) -> str:
-        """``'iv, im, nasal, oral or at_home'`` for error messages."""
-        codes = list(self.codes)
-        return ", ".join(codes[:-1]) + " or " + codes[-1] if len(codes) > 1 else codes[0]
-
-
-KINDS = Vocabulary(
-    "kind",
-    "kind of listing",
-    (
-        Term(
-            "clinic",
-            "In-person clinic",
-            ("in person", "in-person clinic", "location", "office", "center", "centre"),
-            "A place patients visit; needs address, city, state and zip.",
-        ),
-        Term(
-            "telehealth",
-            "At-home provider (telehealth)",
-            ("at home", "at-home provider", "online", "virtual", "remote", "tele health"),
-            "Treats patients at home under state licences; needs service_states.",
-        ),
-    ),
+from directory.vocabularies import (
+    ACCEPTING,
+    CANONICAL_LIST_SEPARATOR,
+    CONDITIONS,
+    KINDS,
+    LIST_SEPARATORS,
+    MODALITIES,
+    PAYMENT,
+    SERVICE_STATES_ALL,
+    THERAPIST_REQUIREMENT,
+    TRAUMA_THERAPIES,
+    VA_COVERAGE,
+    VA_COVERED,
+    Term,
+    Vocabulary,
+    normalize_key,
+    normalize_keys,
+    split_cell,
 )
 
-MODALITIES = Vocabulary(
-    "modalities",
-    "modality",
-    (
-        Term(
-            "iv",
-            "IV infusion",
-            ("intravenous", "infusion", "iv infusion", "ketamine infusion", "i v"),
-            "Ketamine through a drip in a vein, in a clinic, with monitoring.",
-        ),
-        Term(
-            "im",
-            "IM injection",
-            ("intramuscular", "injection", "intramuscular injection", "im shot", "i m"),
-            "A ketamine shot into a muscle, in a clinic.",
-        ),
-        Term(
-            "nasal",
-            "Nasal spray (esketamine / Spravato)",
-            (
-                "spravato",
-                "esketamine",
-                "intranasal",
-                "nasal spray",
-                "esketamine nasal spray",
-                "spravato nasal spray",
-            ),
-            "Esketamine nasal spray, taken under supervision in a certified clinic.",
-        ),
-        Term(
-            "oral",
-            "Oral in clinic",
-            (
-                "sublingual",
-                "oral in clinic",
-                "sublingual in clinic",
-                "lozenge",
-                "troche",
-                "oral sublingual",
-            ),
-            "Ketamine tablets or lozenges taken in the clinic.",
-        ),
-        Term(
-            "at_home",
-            "At-home (telehealth)",
-            (
-                "at home",
-                "home",
-                "athome",
-                "telehealth",
-                "at home telehealth",
-                "at home oral",
-                "at home sublingual",
-                "home use",
-            ),
-            "Oral or sublingual ketamine taken at home, prescribed via telehealth.",
-        ),
-    ),
-)
-
-CONDITIONS = Vocabulary(
-    "conditions",
-    "condition",
-    (
-        Term(
-            "ptsd",
-            "PTSD",
-            (
-                "post traumatic stress disorder",
-                "posttraumatic stress disorder",
-                "post traumatic stress",
-                "c ptsd",
-                "cptsd",
-            ),
-        ),
-        Term(
-            "depression",
-            "Depression",
-            (
-                "treatment resistant depression",
-                "trd",
-                "major depression",
-                "mdd",
-                "major depressive disorder",
-                "postpartum depression",
-            ),
-        ),
-        Term(
-            "anxiety",
-            "Anxiety",
-            (
-                "gad",
-                "generalized anxiety disorder",
-                "generalised anxiety disorder",
-                "anxiety disorder",
-            ),
-        ),
-        Term("ocd", "OCD", ("obsessive compulsive disorder",)),
-        Term("bipolar_depression", "Bipolar depression", ("bipolar", "bipolar disorder")),
-        Term(
-            "chronic_pain",
-            "Chronic pain",
-            ("pain", "crps", "fibromyalgia", "neuropathic pain", "pain management"),
-        ),
-        Term(
-            "substance_use",
-            "Substance use",
-            ("sud", "substance use disorder", "addiction", "alcohol use disorder"),
-        ),
-        Term(
-            "suicidal_ideation",
-            "Suicidal thoughts",
-            ("suicidal ideation", "si", "suicidality", "suicidal thoughts"),
-        ),
-    ),
-)
-
-PAYMENT = Vocabulary(
-    "payment",
-    "payment option",
-    (
-        Term("self_pay", "Self-pay", ("cash", "out of pocket", "private pay", "selfpay")),
-        Term(
-            "private_insurance",
-            "Private insurance",
-            ("insurance", "commercial insurance", "commercial", "ppo", "hmo"),
-        ),
-        Term("medicare", "Medicare", ()),
-        Term("medicaid", "Medicaid", ()),
-        Term("tricare", "TRICARE", ()),
-        Term(
-            "financing", "Financing", ("payment plan", "payment plans", "carecredit", "care credit")
-        ),
-        Term("sliding_scale", "Sliding scale", ("sliding fee", "income based")),
-    ),
-)
-
-VA_COVERAGE = Vocabulary(
-    "va_coverage",
-    "VA coverage",
-    (
-        Term(
-            "community_care",
-            "VA Community Care",
-            ("va community care", "ccn", "va ccn", "community care network", "mission act"),
-            "In the VA Community Care network: the VA pays after it refers the veteran.",
-        ),
-        Term(
-            "va_facility",
-            "VA medical center",
-            ("va", "va medical center", "vamc", "va hospital", "veterans affairs"),
-            "A VA medical center treating enrolled veterans.",
-        ),
-        Term("no", "Not covered by the VA", ("none", "n", "false", "not covered")),
-        Term("unknown", "VA coverage unknown", ("not sure", "unsure")),
-    ),
-)
-
-THERAPIST_REQUIREMENT = Vocabulary(
-    "therapist_requirement",
-    "therapist requirement",
-    (
-        Term(
-            "required",
-            "You must already see a licensed therapist",
-            ("must have therapist", "therapist required", "must", "yes"),
-            "The patient must already work with a licensed mental-health provider.",
-        ),
-        Term(
-            "in_house",
-            "Therapy provided by the clinic",
-            (
-                "in house",
-                "inhouse",
-                "provided",
-                "included",
-                "kap",
-                "ketamine assisted psychotherapy",
-            ),
-            "The clinic provides the therapy itself, e.g. ketamine-assisted psychotherapy.",
-        ),
-        Term(
-            "recommended",
-            "A therapist is recommended",
-            ("encouraged", "suggested", "preferred"),
-            "Working with a therapist is encouraged but not required.",
-        ),
-        Term(
-            "none",
-            "No therapist needed",
-            ("no", "not required", "not needed"),
-            "No therapist is required.",
-        ),
-    ),
-)
-
-TRAUMA_THERAPIES = Vocabulary(
-    "trauma_therapies",
-    "trauma therapy",
-    (
-        Term("pe", "Prolonged Exposure (PE)", ("prolonged exposure",)),
-        Term("cpt", "Cognitive Processing Therapy (CPT)", ("cognitive processing therapy",)),
-        Term("emdr", "EMDR", ("eye movement desensitization and reprocessing",)),
-        Term("wet", "Written Exposure Therapy (WET)", ("written exposure therapy",)),
-        Term(
-            "cbt",
-            "Cognitive Behavioral Therapy (CBT)",
-            (
-                "cognitive behavioral therapy",
-                "cognitive behavioural therapy",
-                "tf cbt",
-                "trauma focused cbt",
-            ),
-        ),
-    ),
-)
-
-ACCEPTING = Vocabulary(
-    "accepting_new_patients",
-    "yes/no answer",
-    (
-        Term("yes", "Accepting new patients", ("y", "true", "1", "accepting", "open")),
-        Term("no", "Not accepting new patients", ("n", "false", "0", "not accepting", "closed")),
-        Term("unknown", "New patients: ask the clinic", ("not sure", "unsure")),
-    ),
-)
-
-VA_COVERED = frozenset({"community_care", "va_facility"})
-"""``va_coverage`` codes that count as "works with the VA"."""
-
-SERVICE_STATES_ALL = "ALL"
+__all__ = [
+    "ACCEPTING",
+    "CANONICAL_LIST_SEPARATOR",
+    "COLUMNS",
+    "COLUMNS_BY_NAME",
+    "COLUMN_NAMES",
+    "CONDITIONS",
+    "KINDS",
+    "LIST_SEPARATORS",
+    "MODALITIES",
+    "PAYMENT",
+    "SERVICE_STATES_ALL",
+    "THERAPIST_REQUIREMENT",
+    "TRAUMA_THERAPIES",
+    "VA_COVERAGE",
+    "VA_COVERED",
+    "WEB_ADDRESS",
+    "Column",
+    "ColumnType",
+    "Need",
+    "Term",
+    "Vocabulary",
+    "canonical_column",
+    "data_columns",
+    "normalize_key",
+    "normalize_keys",
+    "split_cell",
+]
 
 
 class ColumnType(Enum):

@@ -9,8 +9,10 @@ row. The app and the CLI build the index once per data file and reuse it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,23 +20,22 @@ import pandas as pd
 
 from directory import schema
 from directory.distance import great_circle_miles
-from directory.errors import QueryError
+from directory.facts import DISTANCE_COLUMN as DISTANCE_COLUMN
+from directory.filters import (
+    DEFAULT_RADIUS_MILES,
+    FilterValue,
+    all_filters,
+    check_radius,
+    check_values,
+    filter_named,
+)
 from directory.gazetteer import STATE_CODES
 from directory.geocoding import Origin
-from directory.schema import Vocabulary
 
-DEFAULT_RADIUS_MILES = 25.0
-MAX_RADIUS_MILES = 3000.0
 NEAREST_OUTSIDE_COUNT = 3
-DISTANCE_COLUMN = "distance_miles"
 
 _STATE_BITS: dict[str, int] = {code: bit for bit, code in enumerate(sorted(STATE_CODES))}
 _ALL_STATES_MASK = np.uint64((1 << len(_STATE_BITS)) - 1)
-_FILTERED_VOCABULARIES = {
-    "modalities": schema.MODALITIES,
-    "conditions": schema.CONDITIONS,
-    "payment": schema.PAYMENT,
-}
 
 BoolArray = npt.NDArray[np.bool_]
 MaskArray = npt.NDArray[np.uint64]
@@ -42,42 +43,32 @@ MaskArray = npt.NDArray[np.uint64]
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """What the patient asked for. Codes are checked against the schema's vocabularies.
+    """What the patient asked for: a place, a distance and the filters that are on.
 
-    ``modalities`` and ``payment`` match any of the given codes; ``conditions``
-    must all be treated (a patient with PTSD and depression needs both).
+    ``filters`` maps filter names (:data:`directory.filters.FILTERS`) to values; each is
+    checked and made canonical by its filter, and filters left at their default are
+    dropped, so two queries asking for the same thing are equal.
     """
 
     origin: Origin
     radius_miles: float = DEFAULT_RADIUS_MILES
-    modalities: frozenset[str] = frozenset()
-    conditions: frozenset[str] = frozenset()
-    payment: frozenset[str] = frozenset()
-    va: bool = False
-    no_therapist_required: bool = False
-    max_price_usd: float | None = None
-    accepting: bool = False
-    name: str = ""
+    filters: Mapping[str, FilterValue] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not np.isfinite(self.radius_miles) or not 0 < self.radius_miles <= MAX_RADIUS_MILES:
-            raise QueryError(
-                f"radius must be more than 0 and at most {MAX_RADIUS_MILES:.0f} miles, not "
-                f"{self.radius_miles!r}"
-            )
-        if self.max_price_usd is not None and (
-            not np.isfinite(self.max_price_usd) or self.max_price_usd < 0
-        ):
-            raise QueryError(
-                f"maximum price must be 0 or more US dollars, not {self.max_price_usd!r}"
-            )
-        for column, vocabulary in _FILTERED_VOCABULARIES.items():
-            unknown = sorted(set(getattr(self, column)) - set(vocabulary.codes))
-            if unknown:
-                raise QueryError(
-                    f"{', '.join(map(repr, unknown))} is not a {vocabulary.noun}; "
-                    f"use {vocabulary.allowed_text()}"
-                )
+        object.__setattr__(self, "radius_miles", check_radius(self.radius_miles))
+        object.__setattr__(self, "filters", MappingProxyType(check_values(self.filters)))
+
+    def value(self, name: str) -> FilterValue:
+        """The value of one filter (its default when it is off)."""
+        return self.filters.get(name, filter_named(name).default)
+
+    def without(self, name: str) -> SearchQuery:
+        """The same query with one filter turned off."""
+        rest = {key: value for key, value in self.filters.items() if key != name}
+        return dataclasses.replace(self, filters=rest)
+
+    def __hash__(self) -> int:
+        return hash((self.origin, self.radius_miles, tuple(sorted(self.filters.items()))))
 
 
 @dataclass(frozen=True)
@@ -100,20 +91,18 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class ClinicIndex:
-    """The usable clinic rows as numpy arrays, built once per data file."""
+    """The usable clinic rows as numpy arrays, built once per data file.
+
+    ``filter_arrays`` holds what each filter's ``prepare`` made of the table.
+    """
 
     table: pd.DataFrame
     is_clinic: BoolArray
     is_telehealth: BoolArray
     lat_deg: npt.NDArray[np.float64]
     lon_deg: npt.NDArray[np.float64]
-    masks: Mapping[str, MaskArray]
     states_served: MaskArray
-    va_covered: BoolArray
-    therapist_required: BoolArray
-    price_usd: npt.NDArray[np.float64]
-    accepting: BoolArray
-    name_keys: pd.Series
+    filter_arrays: Mapping[str, np.ndarray[Any, Any]]
     name_order: npt.NDArray[np.int64] = field(repr=False)
 
     def __len__(self) -> int:
@@ -126,29 +115,17 @@ def index_clinics(table: pd.DataFrame) -> ClinicIndex:
     has_point = ~(table[schema.LAT].isna() | table[schema.LON].isna()).to_numpy()
     keep = (kind == "telehealth") | ((kind == "clinic") & has_point)
     usable = table[keep].reset_index(drop=True)
-    name_keys = schema.normalize_keys(usable["name"])
+    name_keys = schema.normalize_keys(usable["name"]).to_numpy(dtype=str)
     return ClinicIndex(
         table=usable,
         is_clinic=(usable["kind"] == "clinic").to_numpy(dtype=bool),
         is_telehealth=(usable["kind"] == "telehealth").to_numpy(dtype=bool),
         lat_deg=usable[schema.LAT].to_numpy(dtype=np.float64),
         lon_deg=usable[schema.LON].to_numpy(dtype=np.float64),
-        masks={
-            column: _bit_masks(usable[column], vocabulary)
-            for column, vocabulary in _FILTERED_VOCABULARIES.items()
-        },
         states_served=_state_masks(usable["service_states"]),
-        va_covered=usable["va_coverage"].isin(list(schema.VA_COVERED)).to_numpy(dtype=bool),
-        therapist_required=(usable["therapist_requirement"] == "required").to_numpy(dtype=bool),
-        price_usd=pd.to_numeric(usable["price_per_session_usd"], errors="coerce").to_numpy(
-            dtype=np.float64
-        ),
-        accepting=(usable["accepting_new_patients"] == "yes").to_numpy(dtype=bool),
-        name_keys=name_keys,
+        filter_arrays={entry.name: entry.prepare(usable) for entry in all_filters()},
         # Rank of each row by name, so ties in distance sort by name without strings.
-        name_order=np.argsort(
-            np.argsort(name_keys.to_numpy(dtype=str), kind="stable"), kind="stable"
-        ).astype(np.int64),
+        name_order=np.argsort(np.argsort(name_keys, kind="stable"), kind="stable").astype(np.int64),
     )
 
 
@@ -185,28 +162,9 @@ def search(clinics: ClinicIndex | pd.DataFrame, query: SearchQuery) -> SearchRes
 
 def _filter_mask(index: ClinicIndex, query: SearchQuery) -> BoolArray:
     wanted = np.ones(len(index), dtype=bool)
-    if query.modalities:
-        wanted &= (index.masks["modalities"] & _mask_of(query.modalities, schema.MODALITIES)) != 0
-    if query.conditions:
-        needed = _mask_of(query.conditions, schema.CONDITIONS)
-        wanted &= (index.masks["conditions"] & needed) == needed
-    if query.payment:
-        wanted &= (index.masks["payment"] & _mask_of(query.payment, schema.PAYMENT)) != 0
-    if query.va:
-        wanted &= index.va_covered
-    if query.no_therapist_required:
-        wanted &= ~index.therapist_required
-    if query.max_price_usd is not None:
-        # NaN (no price listed) compares False, so unpriced rows drop out as documented.
-        wanted &= index.price_usd <= query.max_price_usd
-    if query.accepting:
-        wanted &= index.accepting
-    name = schema.normalize_key(query.name)
-    if name:
-        # Text matching is the slow part: run it only on rows that passed the rest.
-        survivors = np.flatnonzero(wanted)
-        matches = index.name_keys.iloc[survivors].str.contains(name, regex=False)
-        wanted[survivors[~matches.to_numpy(dtype=bool)]] = False
+    for entry in all_filters():  # in table order: the costly text match comes last
+        if entry.name in query.filters:
+            wanted = entry.match(index.filter_arrays[entry.name], query.filters[entry.name], wanted)
     return wanted
 
 
@@ -217,22 +175,6 @@ def _rows(
     rows = index.table.iloc[positions[order]].reset_index(drop=True)
     rows.insert(0, DISTANCE_COLUMN, miles[order])
     return rows
-
-
-def _mask_of(codes: Iterable[str], vocabulary: Vocabulary) -> np.uint64:
-    bits = {code: 1 << i for i, code in enumerate(vocabulary.codes)}
-    return np.uint64(sum(bits[code] for code in set(codes)))
-
-
-def _bit_masks(values: pd.Series, vocabulary: Vocabulary) -> MaskArray:
-    bits = {code: 1 << i for i, code in enumerate(vocabulary.codes)}
-    lookup = {
-        value: sum(
-            bits.get(code, 0) for code in set(str(value).split(schema.CANONICAL_LIST_SEPARATOR))
-        )
-        for value in values.unique()
-    }
-    return values.map(lookup).to_numpy(dtype=np.uint64)
 
 
 def _state_masks(values: pd.Series) -> MaskArray:
@@ -248,37 +190,25 @@ def _state_masks(values: pd.Series) -> MaskArray:
 
 @dataclass(frozen=True)
 class Relaxation:
-    """One filter the patient could drop, and how many clinics that would show."""
+    """One filter the patient could turn off, and how many clinics nearby that would show."""
 
-    param: str
+    filter: str
+    """The filter's name (:data:`directory.filters.FILTERS`)."""
     description: str
     in_person_count: int
 
 
-_RELAXABLE: tuple[tuple[str, str, dict[str, object]], ...] = (
-    ("modality", "any treatment type", {"modalities": frozenset()}),
-    ("condition", "fewer conditions", {"conditions": frozenset()}),
-    ("payment", "any payment option", {"payment": frozenset()}),
-    ("va", "clinics outside the VA", {"va": False}),
-    ("no_therapist", "clinics that require a therapist", {"no_therapist_required": False}),
-    ("max_price", "any price", {"max_price_usd": None}),
-    ("accepting", "clinics that may not take new patients", {"accepting": False}),
-    ("name", "any clinic name", {"name": ""}),
-)
-
-
 def suggest_relaxations(index: ClinicIndex, query: SearchQuery) -> list[Relaxation]:
-    """For each active filter, how many clinics within the radius dropping it would show.
+    """For each active filter, how many clinics within the radius turning it off would show.
 
     Only filters that would bring back at least one clinic are listed, most helpful
     first, so an empty page can say which filter is in the way.
     """
     found: list[Relaxation] = []
-    for param, description, reset in _RELAXABLE:
-        looser = dataclasses.replace(query, **reset)  # type: ignore[arg-type]
-        if looser == query:
+    for entry in all_filters():
+        if entry.name not in query.filters:
             continue
-        count = len(search(index, looser).in_person)
+        count = len(search(index, query.without(entry.name)).in_person)
         if count:
-            found.append(Relaxation(param, description, count))
+            found.append(Relaxation(entry.name, entry.relax, count))
     return sorted(found, key=lambda r: -r.in_person_count)

@@ -40,6 +40,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,  # each module fixture starts a Streamlit server and drives Chromium
     pytest.mark.skipif(
         not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing (apt-get install chromium)"
     ),

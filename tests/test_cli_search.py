@@ -1,32 +1,28 @@
-"""``python -m directory search`` through a real subprocess: output formats and exit codes."""
+"""``python -m directory search``: output formats and exit codes.
+
+The command line runs in-process (:class:`cli_support.Cli`); one test runs the real
+``python -m directory`` to prove the entry point, on a terminal that cannot show accents.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_support import Cli, run_module
+from conftest import csv_text, row, write_csv
 
 from directory import schema
 from directory.csvfile import write_csv_text
 
-REPO = Path(__file__).resolve().parent.parent
 
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "directory", "search", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return Cli(capsys, monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -92,19 +88,20 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_table_output_is_readable_and_lists_every_section(data):
-    done = run("--near", "80202", "--data", str(data))
-    assert done.returncode == 0, done.stderr
-    assert "2 clinics within 25 miles of Denver, CO 80202" in done.stdout
-    assert "Also available at home in CO: 1 provider" in done.stdout
-    assert "(303) 555-0101" in done.stdout
-    assert "Traceback" not in done.stderr
+def test_table_output_is_readable_and_lists_every_section(cli, data):
+    done = cli("search", "--near", "80202", "--data", data)
+    assert done.code == 0, done.err
+    assert "2 clinics within 25 miles of Denver, CO 80202" in done.out
+    assert "Also available at home in CO: 1 provider" in done.out
+    assert "(303) 555-0101" in done.out
 
 
-def test_json_output_has_the_documented_shape(data):
-    done = run("--near", "Denver, CO", "--modality", "iv", "--data", str(data), "--format", "json")
-    assert done.returncode == 0, done.stderr
-    document = json.loads(done.stdout)
+def test_json_output_has_the_documented_shape(cli, data):
+    done = cli(
+        "search", "--near", "Denver, CO", "--modality", "iv", "--data", data, "--format", "json"
+    )
+    assert done.code == 0, done.err
+    document = json.loads(done.out)
     assert set(document) >= {
         "origin",
         "radius_miles",
@@ -121,19 +118,22 @@ def test_json_output_has_the_documented_shape(data):
     assert [row["id"] for row in document["at_home"]] == []  # at-home does not offer iv
 
 
-def test_nothing_inside_the_radius_names_the_nearest_outside(data):
-    done = run("--near", "80202", "--radius", "5", "--va", "--modality", "iv", "--data", str(data))
-    assert done.returncode == 0
-    assert "0 clinics within 5 miles" in done.stdout
+def test_nothing_inside_the_radius_names_the_nearest_outside(cli, data):
+    done = cli(
+        "search", "--near", "80202", "--radius", "5", "--va", "--modality", "iv", "--data", data
+    )
+    assert done.code == 0, done.err
+    assert "0 clinics within 5 miles" in done.out
 
-    done = run("--near", "80202", "--radius", "10", "--name", "pueblo", "--data", str(data))
-    assert "nearest is 104 miles away in Pueblo, CO" in done.stdout
+    done = cli("search", "--near", "80202", "--radius", "10", "--name", "pueblo", "--data", data)
+    assert done.code == 0, done.err
+    assert "nearest is 104 miles away in Pueblo, CO" in done.out
 
 
-def test_csv_output_neutralises_formulas_and_keeps_sections(data):
-    done = run("--near", "80202", "--data", str(data), "--format", "csv")
-    assert done.returncode == 0, done.stderr
-    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+def test_csv_output_neutralises_formulas_and_keeps_sections(cli, data):
+    done = cli("search", "--near", "80202", "--data", data, "--format", "csv")
+    assert done.code == 0, done.err
+    rows = list(csv.DictReader(io.StringIO(done.out)))
     assert {row["result"] for row in rows} == {"in_person", "at_home"}
     names = [row["name"] for row in rows]
     assert '\'=HYPERLINK("x") IV' in names
@@ -149,7 +149,10 @@ def test_csv_output_neutralises_formulas_and_keeps_sections(data):
         (["--near", ""], "ZIP"),
         (["--near", "80202", "--modality", "laughing_gas"], "use iv, im, nasal, oral or at_home"),
         (["--near", "80202", "--radius", "-3"], "must be"),
-        (["--near", "80202", "--radius", "lots"], "not a number"),
+        (["--near", "80202", "--radius", "lots"], "must be a number of miles"),
+        (["--near", "80202", "--radius", "501"], "at most 500"),
+        (["--near", "80202", "--max-price", "-1"], "maximum price must be a number of US dollars"),
+        (["--near", "80202", "--modality", "laughing gas"], "is not a modality; use iv"),
         (["--near", "80202", "--max-price", "nan"], "must be a number"),
         (["--near", "80202", "--limit", "-1"], "0 or more"),
         (["--near", "80202", "--data", "/nonexistent/clinics.csv"], "no such file"),
@@ -157,58 +160,51 @@ def test_csv_output_neutralises_formulas_and_keeps_sections(data):
         (["--radius", "10"], "--near"),
     ],
 )
-def test_bad_places_and_arguments_exit_2_with_one_line(args, message):
-    done = run(*args)
-    assert done.returncode == 2
-    assert message in done.stderr
-    assert "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
+def test_bad_places_and_arguments_exit_2_with_one_line(cli, args, message):
+    done = cli("search", *args)
+    assert done.code == 2
+    assert message in done.err
+    assert len(done.err.strip().splitlines()) == 1
+    assert done.out == ""
 
 
-def test_limit_caps_each_section_and_zero_means_all(data):
-    limited = json.loads(
-        run(
-            "--near",
-            "80202",
-            "--radius",
-            "200",
-            "--limit",
-            "1",
-            "--data",
-            str(data),
-            "--format",
-            "json",
-        ).stdout
-    )
-    unlimited = json.loads(
-        run(
-            "--near",
-            "80202",
-            "--radius",
-            "200",
-            "--limit",
-            "0",
-            "--data",
-            str(data),
-            "--format",
-            "json",
-        ).stdout
-    )
-    assert len(limited["in_person"]) == 1
-    assert len(unlimited["in_person"]) == 3
-    assert limited["totals"]["in_person"] == 3
+def test_limit_caps_each_section_and_zero_means_all(cli, data):
+    common = ("search", "--near", "80202", "--radius", "200", "--data", data, "--format", "json")
+    limited, unlimited = cli(*common, "--limit", "1"), cli(*common, "--limit", "0")
+    assert (limited.code, unlimited.code) == (0, 0), limited.err + unlimited.err
+    limited_document, unlimited_document = json.loads(limited.out), json.loads(unlimited.out)
+    assert len(limited_document["in_person"]) == 1
+    assert len(unlimited_document["in_person"]) == 3
+    assert limited_document["totals"]["in_person"] == 3
 
 
-def test_the_shipped_data_is_searched_by_default():
-    done = run("--near", "10001", "--format", "json")
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["in_person"], "the sample has clinics in New York City"
+def test_the_shipped_data_is_searched_by_default(cli):
+    done = cli("search", "--near", "10001", "--format", "json")
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["in_person"], "the sample has clinics in New York City"
 
 
-def test_unusable_data_is_an_error_not_zero_clinics(tmp_path):
+def test_unusable_data_is_an_error_not_zero_clinics(cli, tmp_path):
     binary = tmp_path / "clinics.csv"
     binary.write_bytes(b"\x00\x01\x02 not a csv")
-    done = run("--near", "80202", "--data", str(binary))
-    assert done.returncode == 2
-    assert "no usable clinic listings" in done.stderr
-    assert "0 clinics" not in done.stdout
+    done = cli("search", "--near", "80202", "--data", binary)
+    assert done.code == 2
+    assert "no usable clinic listings" in done.err
+    assert "0 clinics" not in done.out
+
+
+@pytest.mark.slow  # a fresh interpreter loads the gazetteer to check the row: >2 s
+def test_the_real_entry_point_exits_0_and_escapes_what_the_terminal_cannot_show(tmp_path):
+    data = write_csv(tmp_path, csv_text(row(name="Clínica Señora Denver")))
+    done = run_module(
+        "search",
+        "--near",
+        "80202",
+        "--data",
+        data,
+        env={"PYTHONUTF8": "0", "PYTHONIOENCODING": "ascii"},
+    )
+    assert done.code == 0, done.err
+    assert "1 clinic within 25 miles of Denver, CO 80202" in done.out
+    assert "Cl\\xednica Se\\xf1ora Denver" in done.out
+    assert done.err == ""

@@ -6,20 +6,7 @@ import re
 
 import pytest
 
-from directory import content, schema
-
-FILTER_NAMES = (
-    "near",
-    "radius",
-    "modality",
-    "condition",
-    "payment",
-    "va",
-    "no_therapist",
-    "max_price",
-    "accepting",
-    "name",
-)
+from directory import content, filters, schema
 
 MAX_SENTENCE_WORDS = 40
 
@@ -36,11 +23,21 @@ def all_texts() -> dict[str, str]:
     for i, (title, body) in enumerate(content.ABOUT_SECTIONS):
         texts[f"ABOUT_SECTIONS[{i}] title"] = title
         texts[f"ABOUT_SECTIONS[{i}] body"] = body
-    for table_name in ("FILTER_HELP", "THERAPIST_REQUIREMENT_PLAIN", "VA_PLAIN"):
-        table: dict[str, str] = getattr(content, table_name)
-        for key, value in table.items():
-            texts[f"{table_name}[{key!r}]"] = value
+    # The filter table and the vocabularies are page text too: labels, help, chips.
+    texts["PLACE_HELP"] = filters.PLACE_HELP
+    texts["RADIUS_HELP"] = filters.RADIUS_HELP
+    for entry in filters.FILTERS:
+        for part in ("label", "help", "relax"):
+            texts[f"filter {entry.name} {part}"] = getattr(entry, part)
+    for vocabulary in VOCABULARIES:
+        for term in vocabulary.terms:
+            texts[f"{vocabulary.name}[{term.code!r}] label"] = term.label
+            if term.help:
+                texts[f"{vocabulary.name}[{term.code!r}] help"] = term.help
     return texts
+
+
+VOCABULARIES = [column.vocabulary for column in schema.COLUMNS if column.vocabulary is not None]
 
 
 def about_page() -> str:
@@ -71,32 +68,19 @@ def sentences(markdown: str) -> list[str]:
 # ------------------------------------------------------------------ coverage
 
 
-@pytest.mark.parametrize("code", schema.THERAPIST_REQUIREMENT.codes)
-def test_every_therapist_requirement_has_plain_text(code: str) -> None:
-    assert content.THERAPIST_REQUIREMENT_PLAIN[code].strip()
+@pytest.mark.parametrize(
+    "vocabulary", [schema.THERAPIST_REQUIREMENT, schema.TRAUMA_THERAPIES, schema.MODALITIES]
+)
+def test_terms_the_about_page_explains_have_help(vocabulary: schema.Vocabulary) -> None:
+    for term in vocabulary.terms:
+        assert term.help.strip(), term.code
 
 
-@pytest.mark.parametrize("code", schema.VA_COVERAGE.codes)
-def test_every_va_coverage_code_has_plain_text(code: str) -> None:
-    assert content.VA_PLAIN[code].strip()
-
-
-def test_plain_tables_have_no_stray_codes() -> None:
-    assert set(content.THERAPIST_REQUIREMENT_PLAIN) == set(schema.THERAPIST_REQUIREMENT.codes)
-    assert set(content.VA_PLAIN) == set(schema.VA_COVERAGE.codes)
-
-
-def test_filter_help_covers_every_filter() -> None:
-    assert set(content.FILTER_HELP) == set(FILTER_NAMES)
-    for name, text in content.FILTER_HELP.items():
-        assert text.strip(), name
-        assert len(sentences(text)) == 1, f"{name}: a tooltip should be one sentence"
-
-
-def test_filter_names_match_the_url_parameters() -> None:
-    from directory import params
-
-    assert set(params.PARAM_NAMES) == set(FILTER_NAMES)
+def test_filter_help_is_one_sentence_each() -> None:
+    for entry in filters.FILTERS:
+        assert len(sentences(entry.help)) == 1, f"{entry.name}: a tooltip should be one sentence"
+    for text in (filters.PLACE_HELP, filters.RADIUS_HELP):
+        assert len(sentences(text)) == 1
 
 
 def test_crisis_text_has_every_line() -> None:
@@ -125,21 +109,16 @@ def test_about_page_cites_the_evidence() -> None:
         assert needle in page
 
 
-def test_about_page_names_the_trauma_therapies() -> None:
+@pytest.mark.parametrize(
+    "term",
+    [*schema.TRAUMA_THERAPIES.terms, *schema.THERAPIST_REQUIREMENT.terms],
+    ids=lambda term: term.code,
+)
+def test_about_page_explains_every_listing_label(term: schema.Term) -> None:
+    # Every trauma therapy (CBT was once missing) and every therapist rule, by the label
+    # the cards use, with what it means.
     page = about_page()
-    for therapy in (
-        "Prolonged Exposure",
-        "Cognitive Processing Therapy",
-        "EMDR",
-        "Written Exposure Therapy",
-    ):
-        assert therapy in page
-
-
-def test_about_page_uses_the_listing_labels() -> None:
-    page = about_page()
-    for plain in content.THERAPIST_REQUIREMENT_PLAIN.values():
-        assert plain in page
+    assert f"**{term.label}:** {term.help}" in page
 
 
 def test_about_page_ends_with_the_crisis_line() -> None:

@@ -206,6 +206,7 @@ def assert_same_tables(fast: Any, exact: Any) -> None:
 printable = st.characters(categories=["L", "N", "P", "S", "Zs"]) | st.sampled_from(',"; ')
 
 
+@pytest.mark.slow  # 150 examples: about 4 s
 @settings(max_examples=150, deadline=None)
 @given(
     st.integers(1, 5).flatmap(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import defaultdict
 
@@ -198,3 +199,16 @@ def test_the_docs_worked_example_is_valid() -> None:
     assert loaded.report.valid, loaded.report.to_text()
     assert loaded.report.warnings == [], loaded.report.to_text()
     assert list(loaded.table["kind"]) == ["clinic", "telehealth"]
+
+
+def test_the_docs_vocabulary_tables_are_generated_from_the_schema() -> None:
+    spec = importlib.util.spec_from_file_location("make_docs", REPO_ROOT / "scripts/make_docs.py")
+    assert spec is not None
+    assert spec.loader is not None
+    make_docs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_docs)
+    text = DOCS.read_text(encoding="utf-8")
+    assert make_docs.render(text) == text, "run: python scripts/make_docs.py"
+    for vocabulary in VOCABULARIES:
+        for term in vocabulary.terms:
+            assert f"| `{term.code}` | {term.label} |" in text

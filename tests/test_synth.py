@@ -101,6 +101,7 @@ def test_sample_has_exact_and_approximate_points(sample: LoadedClinics) -> None:
     assert clinics[schema.LAT].notna().all()
 
 
+@pytest.mark.slow  # regenerates and validates the whole sample: about 4 s
 def test_make_sample_regenerates_the_committed_file_exactly(tmp_path: Path) -> None:
     out = tmp_path / "clinics.csv"
     completed = subprocess.run(

@@ -6,19 +6,32 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit_folium import st_folium
 
-from directory import content, listing, schema
+from directory import content, export, listing
 from directory.errors import (
     AmbiguousPlaceError,
     DataFileError,
     DirectoryError,
     PlaceNotFoundError,
 )
-from directory.export import to_safe_csv
+from directory.filters import (
+    DEFAULT_RADIUS_MILES,
+    MAX_TEXT_CHARS,
+    PLACE_HELP,
+    PLACE_LABEL,
+    RADIUS_CHOICES_MILES,
+    RADIUS_HELP,
+    RADIUS_LABEL,
+    Filter,
+    FilterKind,
+    FilterValue,
+    all_filters,
+)
 from directory.geocoding import Origin, resolve_place
 from directory.maps import MarkerPayload, build_map, clinic_for_click, marker_payload
-from directory.params import RADIUS_CHOICES_MILES, SearchForm, form_from_params
+from directory.params import PLACE_PARAM, RADIUS_PARAM, SearchForm, form_from_params
 from directory.search import SearchResult, search, suggest_relaxations
 from directory.ui.common import (
     Directory,
@@ -68,94 +81,87 @@ def _load_params_once() -> None:
     params = {key: st.query_params.get_all(key) for key in st.query_params}
     form = form_from_params(params)
     st.session_state.update(
-        near=form.near,
-        radius=form.radius_miles,
-        modality=list(form.modalities),
-        condition=list(form.conditions),
-        payment=list(form.payment),
-        va=form.va,
-        no_therapist=form.no_therapist,
-        max_price=form.max_price_usd,
-        accepting=form.accepting,
-        name=form.name,
+        {PLACE_PARAM: form.near, RADIUS_PARAM: form.radius_miles},
         _params_loaded=True,
         _notices=list(form.notices),
     )
+    for entry in all_filters():
+        st.session_state[entry.name] = _widget_value(entry, form.value(entry.name))
+
+
+def _widget_value(entry: Filter, value: FilterValue) -> object:
+    """A filter's value as its widget holds it (a list for multiselects, an int for prices)."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    return value
 
 
 def _read_controls() -> SearchForm:
     for notice in st.session_state.pop("_notices", []):
         st.info(listing.escape_markdown(notice), icon=":material/info:")
-    help_text = content.FILTER_HELP
     near_column, radius_column = st.columns([3, 2])
     near_column.text_input(
-        "Your ZIP code or city",
-        key="near",
-        max_chars=200,
+        PLACE_LABEL,
+        key=PLACE_PARAM,
+        max_chars=MAX_TEXT_CHARS,
         placeholder="e.g. 80202 or Denver, CO",
-        help=help_text["near"],
+        help=PLACE_HELP,
     )
     radius_column.select_slider(
-        "Distance (miles)",
-        options=list(RADIUS_CHOICES_MILES),
-        key="radius",
-        help=help_text["radius"],
+        RADIUS_LABEL, options=list(RADIUS_CHOICES_MILES), key=RADIUS_PARAM, help=RADIUS_HELP
     )
     with st.expander("Filter by what matters to you", expanded=False):
         left, right = st.columns(2)
-        left.multiselect(
-            "Treatment type",
-            schema.MODALITIES.codes,
-            key="modality",
-            format_func=schema.MODALITIES.labels.__getitem__,
-            help=help_text["modality"],
-        )
-        left.multiselect(
-            "Conditions treated (all of them)",
-            schema.CONDITIONS.codes,
-            key="condition",
-            format_func=schema.CONDITIONS.labels.__getitem__,
-            help=help_text["condition"],
-        )
-        left.multiselect(
-            "Payment",
-            schema.PAYMENT.codes,
-            key="payment",
-            format_func=schema.PAYMENT.labels.__getitem__,
-            help=help_text["payment"],
-        )
-        right.checkbox(
-            "Works with VA (Community Care or VA facility)", key="va", help=help_text["va"]
-        )
-        right.checkbox(
-            "I don't have a therapist yet", key="no_therapist", help=help_text["no_therapist"]
-        )
-        right.checkbox("Accepting new patients", key="accepting", help=help_text["accepting"])
-        right.number_input(
-            "Maximum price per session (US dollars)",
-            value=None,  # an empty box means "no limit", not $0
-            min_value=0,
-            max_value=100_000,
-            step=50,
-            placeholder="No limit",
-            key="max_price",
-            help=help_text["max_price"],
-        )
-        right.text_input("Clinic name", key="name", max_chars=200, help=help_text["name"])
+        for entry in all_filters():
+            # Choices on the left, yes/no, price and name on the right.
+            _draw_control(entry, left if entry.vocabulary is not None else right)
     state = st.session_state
-    price = state.get("max_price")
+    values: dict[str, FilterValue] = {}
+    for entry in all_filters():
+        raw = state.get(entry.name)
+        if entry.kind in (FilterKind.ANY_OF, FilterKind.ALL_OF):
+            values[entry.name] = tuple(raw or ())
+        elif entry.kind is FilterKind.FLAG:
+            values[entry.name] = bool(raw)
+        elif entry.kind is FilterKind.AT_MOST:
+            values[entry.name] = None if raw is None else float(raw)
+        else:
+            values[entry.name] = str(raw or "")
     return SearchForm(
-        near=str(state.get("near") or "").strip(),
-        radius_miles=int(state.get("radius") or 25),
-        modalities=tuple(state.get("modality") or ()),
-        conditions=tuple(state.get("condition") or ()),
-        payment=tuple(state.get("payment") or ()),
-        va=bool(state.get("va")),
-        no_therapist=bool(state.get("no_therapist")),
-        max_price_usd=None if price is None else int(price),
-        accepting=bool(state.get("accepting")),
-        name=str(state.get("name") or "").strip(),
+        near=str(state.get(PLACE_PARAM) or ""),
+        radius_miles=int(state.get(RADIUS_PARAM) or DEFAULT_RADIUS_MILES),
+        filters=values,
     )
+
+
+def _draw_control(entry: Filter, column: DeltaGenerator) -> None:
+    """The widget for one filter, drawn from its table entry."""
+    if entry.vocabulary is not None:
+        column.multiselect(
+            entry.label,
+            entry.vocabulary.codes,
+            key=entry.name,
+            format_func=entry.vocabulary.labels.__getitem__,
+            help=entry.help,
+        )
+    elif entry.kind is FilterKind.FLAG:
+        column.checkbox(entry.label, key=entry.name, help=entry.help)
+    elif entry.kind is FilterKind.AT_MOST:
+        low, high = entry.bounds
+        column.number_input(
+            entry.label,
+            value=None,  # an empty box means "no limit", not $0
+            min_value=int(low),
+            max_value=int(high),
+            step=int(entry.step),
+            placeholder="No limit",
+            key=entry.name,
+            help=entry.help,
+        )
+    else:
+        column.text_input(entry.label, key=entry.name, max_chars=MAX_TEXT_CHARS, help=entry.help)
 
 
 def _sync_url(form: SearchForm) -> None:
@@ -327,7 +333,8 @@ def _render_empty_state(directory: Directory, result: SearchResult, today: date)
         st.markdown(
             "**To see more clinics nearby, try:**\n\n"
             + "\n".join(
-                f"- {r.description}: {r.in_person_count} within {result.query.radius_miles:g} miles"
+                f"- {r.description.lower()}: {r.in_person_count} within "
+                f"{result.query.radius_miles:g} miles"
                 for r in relaxations
             )
         )
@@ -354,49 +361,48 @@ def _render_at_home(result: SearchResult, today: date) -> None:
 
 
 def _render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> None:
-    sections = [
-        frame.assign(result=name)
-        for name, frame in (
-            ("in_person", result.in_person),
-            ("at_home", result.at_home),
-            ("nearest_outside_radius", result.nearest_outside_radius),
-        )
-        if len(frame)
-    ]
+    sections = {
+        "in_person": result.in_person,
+        "at_home": result.at_home,
+        "nearest_outside_radius": result.nearest_outside_radius,
+    }
+    sections = {name: frame for name, frame in sections.items() if len(frame)}
     if not sections:
         return
     st.subheader("Take your list with you")
-    everything = pd.concat(sections, ignore_index=True)
+    pool = pd.concat(list(sections.values()), ignore_index=True).drop_duplicates("id")
     chosen = _compare_ids()
-    pool = pd.concat(
-        [result.in_person, result.at_home, result.nearest_outside_radius], ignore_index=True
-    )
-    picked = pool[pool["id"].isin(chosen)].drop_duplicates("id")
+    picked = pool[pool["id"].isin(chosen)]
     left, right = st.columns(2)
-    if len(everything):
-        left.download_button(
-            "Download results (CSV)",
-            to_safe_csv(everything),
-            file_name="ketamine-clinics.csv",
-            mime="text/csv",
-            key="csv",
-        )
+    left.download_button(
+        f"Download all {_count(len(pool), 'clinic')} (CSV)",
+        # A callable: the file is built only when the patient asks for it.
+        lambda: export.patient_csv(sections, today),
+        file_name="ketamine-clinics.csv",
+        mime="text/csv",
+        key="csv",
+    )
     shortlist = picked if len(picked) else pool.head(PAGE_SIZE)
-    if len(shortlist):
-        right.download_button(
-            "Printable shortlist" + (" (compared clinics)" if len(picked) else " (first 10)"),
-            listing.shortlist_html(
-                shortlist,
-                f"Clinics near {result.origin.label}",
-                today,
-                note=content.SAMPLE_DATA_NOTE_PLAIN if is_sample else "",
-            ),
-            file_name="clinic-shortlist.html",
-            mime="text/html",
-            key="shortlist",
-        )
+    which = "compared" if len(picked) else ("first" if len(pool) > len(shortlist) else "")
+    right.download_button(
+        f"Printable shortlist of {which + ' ' if which else ''}{_count(len(shortlist), 'clinic')}",
+        lambda: listing.shortlist_html(
+            shortlist,
+            f"Clinics near {result.origin.label}",
+            today,
+            note=content.SAMPLE_DATA_NOTE_PLAIN if is_sample else "",
+        ),
+        file_name="clinic-shortlist.html",
+        mime="text/html",
+        key="shortlist",
+    )
     if len(picked) >= 2:
         st.subheader("Compare side by side")
         st.dataframe(listing.comparison_table(picked, today), width="stretch")
-    elif len(pool):
+    else:
         st.caption(f'Tick "Compare" on up to {MAX_COMPARE} clinics to see them side by side.')
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 clinic``, ``3 clinics``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

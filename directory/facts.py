@@ -1,0 +1,162 @@
+"""A clinic's facts in plain words: the one place a row of data becomes what patients read.
+
+The card (:mod:`directory.listing`, which escapes these texts for Markdown), the
+printable shortlist, the comparison table and the patient's CSV download all take their
+wording from :data:`FACTS`, and every vocabulary value is shown by its one label
+(:attr:`directory.vocabularies.Term.label`). Everything here is plain, unescaped text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from directory import schema
+from directory.verification import is_too_old
+
+DISTANCE_COLUMN = "distance_miles"
+"""Where search results carry each clinic's distance from the patient."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the page says about when a listing was last checked."""
+
+    text: str
+    stale: bool
+
+
+def verification(last_verified: object, today: date) -> Verification:
+    """``Last verified 14 Sep 2026``, flagged when older than 12 months or missing."""
+    if not isinstance(last_verified, str) or not last_verified:
+        return Verification("Never verified: call to confirm the details", stale=True)
+    try:
+        when = date.fromisoformat(last_verified)
+    except ValueError:
+        return Verification("Verification date unknown: call to confirm", stale=True)
+    shown = f"{when.day} {when:%b %Y}"
+    if is_too_old(when, today):
+        return Verification(f"Last verified {shown}, over a year ago: call to confirm", stale=True)
+    return Verification(f"Last verified {shown}", stale=False)
+
+
+def miles_of(row: pd.Series) -> float | None:
+    """The row's distance from the patient, or None (at-home providers have none)."""
+    miles = row.get(DISTANCE_COLUMN)
+    if isinstance(miles, int | float) and not isinstance(miles, bool) and math.isfinite(miles):
+        return float(miles)
+    return None
+
+
+def distance_text(row: pd.Series, _today: date | None = None) -> str:
+    """``3.2 miles`` (to 0.1 mile, thousands separated), or ``""`` without a distance."""
+    miles = miles_of(row)
+    return "" if miles is None else f"{miles:,.1f} miles"
+
+
+def format_price(price: object, kind: object) -> str:
+    """``About $550 a session`` (a month for at-home care)."""
+    if not isinstance(price, int | float) or isinstance(price, bool) or math.isnan(price):
+        return "Price not listed: ask the clinic"
+    unit = "a month" if kind == "telehealth" else "a session"
+    return f"About ${price:,.0f} {unit}"
+
+
+def accepting_text(code: object) -> str:
+    """Whether the clinic takes new patients, in its label's words (blank: ask the clinic)."""
+    return schema.ACCEPTING.label_for(code, schema.ACCEPTING.label_for("unknown"))
+
+
+def states_text(row: pd.Series, _today: date | None = None) -> str:
+    """Where an at-home provider treats patients: ``CO, NM`` or ``all US states``."""
+    if row.get("kind") != "telehealth":
+        return ""
+    states = schema.split_cell(row.get("service_states"))
+    return "all US states" if states == [schema.SERVICE_STATES_ALL] else ", ".join(states)
+
+
+def address_text(row: pd.Series, _today: date | None = None) -> str:
+    """``1550 Larimer St, Denver, CO 80202`` for a clinic; ``""`` for an at-home provider."""
+    if row.get("kind") != "clinic":
+        return ""
+    street = ", ".join(str(row.get(c)) for c in ("address", "city") if _text(row.get(c)))
+    region = " ".join(str(row.get(c)) for c in ("state", "zip") if _text(row.get(c)))
+    return ", ".join(part for part in (street, region) if part)
+
+
+def payment_text(row: pd.Series, _today: date | None = None) -> str:
+    """``Self-pay, Financing (Aetna; Cigna)``, or ``ask the clinic``."""
+    payment = ", ".join(schema.PAYMENT.labels_for(row.get("payment"))) or "ask the clinic"
+    insurers = _text(row.get("insurers"))
+    return f"{payment} ({insurers})" if insurers else payment
+
+
+def _labels(column: str, vocabulary: schema.Vocabulary) -> Callable[[pd.Series, date], str]:
+    return lambda row, _today: ", ".join(vocabulary.labels_for(row.get(column)))
+
+
+def _label(
+    column: str, vocabulary: schema.Vocabulary, default: str
+) -> Callable[[pd.Series, date], str]:
+    return lambda row, _today: vocabulary.label_for(row.get(column), default)
+
+
+def _cell(column: str) -> Callable[[pd.Series, date], str]:
+    return lambda row, _today: _text(row.get(column))
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return " ".join(str(value).split())
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One line of a clinic's facts: its heading and how to word it for a row."""
+
+    heading: str
+    text: Callable[[pd.Series, date], str]
+
+
+FACTS: tuple[Fact, ...] = (
+    Fact("Distance", distance_text),
+    Fact("Phone", _cell("phone")),
+    Fact("Address", address_text),
+    Fact("Serves at home in", states_text),
+    Fact("Website", _cell("website")),
+    Fact("Treatment", _labels("modalities", schema.MODALITIES)),
+    Fact("Treats", _labels("conditions", schema.CONDITIONS)),
+    Fact("Payment", payment_text),
+    Fact("VA", _label("va_coverage", schema.VA_COVERAGE, "VA coverage unknown")),
+    Fact(
+        "Therapist",
+        _label("therapist_requirement", schema.THERAPIST_REQUIREMENT, "ask the clinic"),
+    ),
+    Fact("Trauma therapy offered", _labels("trauma_therapies", schema.TRAUMA_THERAPIES)),
+    Fact(
+        "Price", lambda row, _today: format_price(row.get("price_per_session_usd"), row.get("kind"))
+    ),
+    Fact("New patients", lambda row, _today: accepting_text(row.get("accepting_new_patients"))),
+    Fact("Languages", _cell("languages")),
+    Fact("Listing notes", _cell("notes")),
+    Fact("Verified", lambda row, today: verification(row.get("last_verified"), today).text),
+)
+FACTS_BY_HEADING = {fact.heading: fact for fact in FACTS}
+
+
+def facts_of(
+    row: pd.Series, today: date, headings: Sequence[str] | None = None
+) -> list[tuple[str, str]]:
+    """``(heading, text)`` for a row: every fact, or those ``headings`` in that order."""
+    chosen = FACTS if headings is None else [FACTS_BY_HEADING[h] for h in headings]
+    return [(fact.heading, fact.text(row, today)) for fact in chosen]
+
+
+def fact_text(heading: str, row: pd.Series, today: date) -> str:
+    """One fact of a row, by heading."""
+    return FACTS_BY_HEADING[heading].text(row, today)

@@ -1,0 +1,167 @@
+"""A clinic's facts in plain words, and one label per term on every surface."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from directory import content, export, facts, filters, listing, schema
+
+TODAY = date(2026, 11, 20)
+
+# Each vocabulary column a patient sees, and where its label must show.
+SURFACES = {
+    "modalities": ("card", "shortlist", "compare", "csv", "chips"),
+    "conditions": ("card", "shortlist", "compare", "csv", "chips"),
+    "payment": ("card", "shortlist", "compare", "csv", "chips"),
+    "va_coverage": ("card", "shortlist", "compare", "csv"),
+    "therapist_requirement": ("card", "shortlist", "compare", "csv", "about"),
+    "accepting_new_patients": ("card", "shortlist", "compare", "csv"),
+    "trauma_therapies": ("card", "shortlist", "csv", "about"),
+}
+CASES = [
+    pytest.param(column, term, id=f"{column}-{term.code}")
+    for column in SURFACES
+    for term in schema.COLUMNS_BY_NAME[column].vocabulary.terms  # type: ignore[union-attr]
+]
+
+
+def clinic(**fields: object) -> pd.Series:
+    base: dict[str, object] = {name: "" for name in schema.COLUMN_NAMES}
+    base.update(
+        id="c",
+        name="Clinic",
+        kind="clinic",
+        modalities="iv",
+        conditions="ptsd",
+        address="1 Main St",
+        city="Denver",
+        state="CO",
+        zip="80202",
+        phone="(303) 555-0101",
+        website="https://clinic.example.com",
+        va_coverage="no",
+        therapist_requirement="none",
+        price_per_session_usd=550.0,
+        accepting_new_patients="yes",
+        last_verified="2026-09-14",
+        distance_miles=3.24,
+    )
+    base.update(fields)
+    return pd.Series(base)
+
+
+def shown_markdown(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def surface_text(surface: str, row: pd.Series) -> str:
+    frame = pd.DataFrame([row])
+    if surface == "card":
+        return shown_markdown(listing.clinic_markdown(row, TODAY))
+    if surface == "shortlist":
+        return html.unescape(re.sub(r"<[^>]+>", " ", listing.shortlist_html(frame, "x", TODAY)))
+    if surface == "compare":
+        return " | ".join(listing.comparison_table(frame, TODAY).iloc[:, 0])
+    if surface == "csv":
+        return export.patient_csv({"in_person": frame}, TODAY)
+    if surface == "about":
+        return shown_markdown("\n".join(body for _, body in content.ABOUT_SECTIONS))
+    raise AssertionError(surface)
+
+
+@pytest.mark.parametrize(("column", "term"), CASES)
+def test_each_term_reads_the_same_on_every_surface(column: str, term: schema.Term) -> None:
+    row = clinic(**{column: term.code})
+    for surface in SURFACES[column]:
+        if surface == "chips":
+            entry = next(
+                f
+                for f in filters.FILTERS
+                if f.vocabulary is not None
+                and schema.COLUMNS_BY_NAME[column].vocabulary is f.vocabulary
+            )
+            assert [chip.label for chip in entry.chips((term.code,))] == [term.label]
+        else:
+            assert term.label in surface_text(surface, row), (surface, term.code)
+
+
+@pytest.mark.parametrize(("column", "term"), CASES)
+def test_a_label_copied_from_the_page_is_accepted_in_the_csv(column, term) -> None:
+    vocabulary = schema.COLUMNS_BY_NAME[column].vocabulary
+    assert vocabulary is not None
+    assert vocabulary.code_for(term.label) == term.code
+
+
+def test_no_surface_shows_a_code() -> None:
+    row = clinic(
+        modalities="iv;at_home",
+        conditions="ptsd;bipolar_depression",
+        payment="self_pay;private_insurance",
+        therapist_requirement="in_house",
+        va_coverage="community_care",
+        trauma_therapies="pe;cbt",
+    )
+    for surface in ("card", "shortlist", "csv"):
+        text = surface_text(surface, row)
+        for code in ("at_home", "bipolar_depression", "self_pay", "private_insurance", "in_house"):
+            assert code not in text, (surface, code)
+
+
+def test_the_patient_csv_has_plain_columns_and_the_id_last() -> None:
+    rows = pd.DataFrame([clinic(distance_miles=1.1493227172916964, notes="=HYPERLINK(1)")])
+    text = export.patient_csv({"in_person": rows, "at_home": rows.iloc[:0]}, TODAY)
+    (record,) = list(csv.DictReader(io.StringIO(text)))
+    assert next(iter(record)) == "Result"
+    assert list(record)[-1] == "Clinic id"
+    assert record["Distance (miles)"] == "1.1"
+    assert record["Listing notes"] == "'=HYPERLINK(1)"
+    assert record["Result"] == "Near you"
+    assert record["Treatment"] == "IV infusion"
+    assert not [c for c in record if c.startswith("_") or c in schema.COLUMN_NAMES]
+
+
+def test_an_admins_own_column_never_reaches_the_patient_csv() -> None:
+    rows = pd.DataFrame([clinic()]).assign(internal_ref="SECRET-42")
+    assert "SECRET-42" not in export.patient_csv({"in_person": rows}, TODAY)
+    assert "internal_ref" not in export.patient_csv({"in_person": rows}, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("fields", "text"),
+    [
+        ({"distance_miles": 1593.04}, "1,593.0 miles"),
+        ({"distance_miles": float("nan")}, ""),
+        ({"distance_miles": None}, ""),
+    ],
+)
+def test_distance_text(fields, text) -> None:
+    assert facts.distance_text(clinic(**fields)) == text
+
+
+@pytest.mark.parametrize(
+    ("last_verified", "text", "stale"),
+    [
+        ("2026-09-14", "Last verified 14 Sep 2026", False),
+        ("2025-11-20", "Last verified 20 Nov 2025", False),
+        ("2025-11-19", "Last verified 19 Nov 2025, over a year ago: call to confirm", True),
+        ("", "Never verified: call to confirm the details", True),
+        ("14/09/2026", "Verification date unknown: call to confirm", True),
+    ],
+)
+def test_verification(last_verified, text, stale) -> None:
+    assert facts.verification(last_verified, TODAY) == facts.Verification(text, stale)
+
+
+def test_at_home_providers_read_their_states_and_no_address() -> None:
+    row = clinic(kind="telehealth", service_states="ALL")
+    assert facts.address_text(row) == ""
+    assert facts.states_text(row) == "all US states"
+    assert facts.states_text(clinic(kind="telehealth", service_states="CO;NM")) == "CO, NM"
+    assert facts.address_text(clinic()) == "1 Main St, Denver, CO 80202"
