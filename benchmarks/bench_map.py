@@ -9,9 +9,11 @@ it by default), bytes per clinic and, for reference, the gzip size, for:
 - ``country``: the whole-country view before a place is typed (no origin, no distances);
 - ``naive``: a ``folium.Marker`` with a ``folium.Popup`` per clinic in a ``MarkerCluster``.
 
-Then the ratios, and the size of the clinic data in ``search`` as compact JSON and as
-packed into the page (gzip + base64, :func:`directory.maps.pack`). Target: under 1 MB of
-HTML at 10k clinics.
+Then the ratios, the size of the clinic data in ``search`` as compact JSON and as
+packed into the page (gzip + base64, :func:`directory.maps.pack`), and what each of its
+columns costs packed on its own (the display-ready phone, ``tel:`` link, website and
+distance text are what the page shows, so they cost more than digits would). Target:
+under 1 MB of HTML at 10k clinics.
 """
 
 from __future__ import annotations
@@ -132,6 +134,10 @@ def main() -> None:
             f"{'':>8} clinic data: {raw / len(table):.0f} bytes/clinic as JSON, "
             f"{len(pack(data)) / len(table):.0f} packed"
         )
+        columns = ", ".join(
+            f"{key} {len(pack(value)) / len(table):.1f}" for key, value in data.items()
+        )
+        print(f"{'':>8} packed bytes/clinic by column, each alone: {columns}")
         clicks_s, _ = measure(partial(click, table), repeats=20)
         print(f"{'':>8} clinic_for_click over {len(table)} rows: {clicks_s * 1000:.2f} ms")
 

@@ -1,18 +1,19 @@
 """The results map: one folium map of the clinics a search found.
 
 :func:`build_map` sends the clinics to the browser once, as compact columns
-(:func:`marker_data`: coordinates, a colour digit, name, place, phone digits, website,
-distance, id), gzipped and base64-encoded: about 60 bytes a clinic. One script
-decompresses them and draws each clinic as a light ``L.circleMarker`` in a cluster
-group; a popup is built only when it opens. What the map shows comes from the data
-file, which admins paste from websites, so no data value is ever parsed as markup: the
-popup is made with ``createElement``/``textContent``, a website becomes a link only if it
-is http(s), and tooltips (which Leaflet and streamlit-folium set as ``innerHTML``) are
-the value serialised from a text node. The packed data is base64, so it can neither end
-the ``<script>`` nor be read as a template by branca (which re-parses rendered scripts
-with Jinja). Only Leaflet and Leaflet.markercluster load, from the app's own static
-folder, never a CDN; only tiles come from a tile server. :func:`clinic_for_click` maps a
-marker click back to a clinic.
+(:func:`marker_data`: coordinates, a colour digit, and display-ready name, place, phone,
+``tel:`` link, website link, distance text and id), gzipped and base64-encoded: about
+70 bytes a clinic. One script (``map_layer.js``) decompresses them and draws each clinic
+as a light ``L.circleMarker`` in a cluster group; a popup is built only when it opens.
+What the map shows comes from the data file, which admins paste from websites, so no
+data value is ever parsed as markup: the popup is made with
+``createElement``/``textContent``, links are only the ``tel:`` and http(s) targets built
+here by :mod:`directory.listing` from validated values, and tooltips (which Leaflet and
+streamlit-folium set as ``innerHTML``) are the value serialised from a text node. The
+packed data is base64, so it can neither end the ``<script>`` nor be read as a template
+by branca (which re-parses rendered scripts with Jinja). Only Leaflet and
+Leaflet.markercluster load, from the app's own static folder, never a CDN; only tiles
+come from a tile server. :func:`clinic_for_click` maps a marker click back to a clinic.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -35,7 +37,7 @@ from branca.element import MacroElement
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
-from directory import schema
+from directory import listing, schema
 from directory.distance import EARTH_RADIUS_MILES, great_circle_miles
 from directory.errors import ConfigError
 from directory.geocoding import Origin
@@ -82,133 +84,22 @@ VENDORED_FILES: dict[str, str] = {
     "markerclusterdefaultcss": "leaflet.markercluster-1.5.3/dist/MarkerCluster.Default.css",
 }
 
-_SAFE_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
-# What the browser takes for a URL scheme; a website sent without one is https.
-_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:", re.IGNORECASE)
-# A NANP number written the usual ways: +1 / 1, then (NPA) NXX-XXXX with - . or spaces.
-_NANP = re.compile(
-    r"(?:\+?1[\s.\-]*)?\(?([2-9]\d\d)\)?[\s.\-]*([2-9]\d\d)[\s.\-]*(\d{4})", re.ASCII
-)
+# What a tile URL setting may be besides a path on this server (a config value, not data:
+# placeholders like {s} and hosts like localhost are fine here).
+_TILE_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
 # Jinja's block openers; JSON only has "{" before a '"' or "}", so these are in strings.
 _JINJA_OPENER = re.compile(r"\{(?=[{%#])")
 
-# The clinic layer. `packed` is base64 of gzipped JSON (marker_data); `origin` is JSON
-# from _script_json. The data only ever reaches the page as text: textContent, attribute
-# values (href only for http(s)), and tooltips as markup serialised from a text node.
-# With a radius of at most 10 px Leaflet reports the marker's own position for a click
-# (Map._fireDOMEvent), which is what clinic_for_click matches. Clinics sharing a spot are
-# fanned out ("spiderfied") when their cluster is clicked, which moves them; the click
-# listener, registered before st_folium's, puts the real position back into the event.
-# Cluster icons get a tooltip too, so that st_folium's last_object_clicked_tooltip always
-# belongs to the object clicked last (it keeps the previous one for objects without).
-# Nothing here may contain a Jinja opener (brace+brace, brace+percent, brace+hash):
-# branca parses the rendered script as a template again.
-_LAYER_JS = """(function () {
-    var map = %(map)s;
-    var colours = %(palette)s;
-    var origin = %(origin)s;
-    var scratch = document.createElement("div");
-    var data = null;
-
-    function asHtml(value) {  // markup showing value as plain text, for Leaflet tooltips
-        scratch.textContent = value;
-        var markup = scratch.innerHTML;
-        scratch.textContent = "";
-        return markup;
-    }
-    function phone(value) {  // 10 NANP digits as (NPA) NXX-XXXX; anything else as given
-        return /^[2-9][0-9][0-9][2-9][0-9]{6}$/.test(value)
-            ? "(" + value.slice(0, 3) + ") " + value.slice(3, 6) + "-" + value.slice(6)
-            : value;
-    }
-    function website(value) {  // sent without "https://" unless it has another scheme
-        var url = /^[a-z][a-z0-9+.\\-]*:/i.test(value) ? value : "https://" + value;
-        return (value && /^https?:\\/\\/[^\\s]/i.test(url)) ? url : null;
-    }
-    function addLine(box, node) {
-        if (box.firstChild) { box.appendChild(document.createElement("br")); }
-        box.appendChild(node);
-    }
-    function addText(box, value) {
-        if (value) { addLine(box, document.createTextNode(value)); }
-    }
-    function popup(marker) {
-        var i = marker.options.clinicRow;
-        var box = document.createElement("div");
-        var name = document.createElement("b");
-        name.textContent = data.name[i];
-        addLine(box, name);
-        addText(box, data.place[i]);
-        if (data.miles && data.miles[i] !== null) {
-            addText(box, data.miles[i].toFixed(1) + " mi away");
-        }
-        addText(box, phone(data.phone[i]));
-        var url = website(data.site[i]);
-        if (url !== null) {
-            var link = document.createElement("a");
-            link.setAttribute("href", url);
-            link.setAttribute("target", "_blank");
-            link.setAttribute("rel", "noopener noreferrer");
-            link.textContent = "Website";
-            addLine(box, link);
-        }
-        return box;
-    }
-    function keepRealPosition(e) {
-        e.latlng = this._preSpiderfyLatlng || e.latlng;  // see the comment above
-    }
-    function draw(unpacked) {
-        data = unpacked;
-        var markers = new Array(data.lat.length);
-        for (var i = 0; i < markers.length; i++) {
-            markers[i] = L.circleMarker([data.lat[i], data.lon[i]], {
-                radius: 7, color: "#1f1f1f", weight: 1, fillOpacity: 0.9,
-                fillColor: colours[data.colour.charCodeAt(i) - 48],
-                clinicId: data.id[i], clinicRow: i
-            }).bindTooltip(asHtml(data.name[i])).bindPopup(popup, {maxWidth: 280})
-                .on("click", keepRealPosition);
-        }
-        cluster.addLayers(markers);
-    }
-    function unpack(packed) {  // base64 -> gzip -> JSON
-        var binary = atob(packed);
-        var bytes = new Uint8Array(binary.length);
-        for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
-        var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-        return new Response(stream).json();
-    }
-    function notice(message) {
-        var control = L.control({position: "bottomleft"});
-        control.onAdd = function () {
-            var div = L.DomUtil.create("div", "clinic-map-notice");
-            div.style.cssText = "background:#fff;padding:4px 8px;border-radius:4px";
-            div.textContent = message;
-            return div;
-        };
-        control.addTo(map);
-    }
-
-    var cluster = L.markerClusterGroup(%(options)s);
-    cluster.options.iconCreateFunction = function (group) {
-        group.bindTooltip(group.getChildCount() + " clinics: click to see them");
-        return L.MarkerClusterGroup.prototype._defaultIconCreateFunction(group);
-    };
-    cluster.addTo(map);
-    if (origin) {
-        L.circleMarker([origin[0], origin[1]], {radius: 6, color: "#fff", weight: 2,
-            fillColor: "#000", fillOpacity: 1}
-        ).bindTooltip(asHtml("Your search: " + origin[2])).addTo(map);
-    }
-    if (typeof DecompressionStream === "undefined") {
-        notice("This browser cannot show the clinics on the map; please use the list.");
-    } else {
-        unpack(%(packed)s).then(draw).catch(function (error) {
-            console.error(error);
-            notice("The clinics could not be shown on the map; please use the list.");
-        });
-    }
-    return cluster;
-})()"""
+#: The clinic layer's script (directory/map_layer.js), filled in by ``%`` with these
+#: names, each :func:`_script_json` or a JS name. Checked once here rather than trusted:
+#: any other ``%`` would be read as a format, and branca re-parses rendered scripts as
+#: Jinja templates, so a Jinja opener would run as one.
+_LAYER_JS = Path(__file__).with_name("map_layer.js").read_text(encoding="utf-8").rstrip()
+_LAYER_FIELDS = ("map", "palette", "origin", "options", "packed")
+if re.findall(r"%\((\w+)\)s|%", _LAYER_JS) != list(_LAYER_FIELDS):
+    raise RuntimeError(f"map_layer.js: each % must be one of %(name)s for {_LAYER_FIELDS}")
+if _JINJA_OPENER.search(_LAYER_JS):
+    raise RuntimeError("map_layer.js must not contain a Jinja opener ({{, {% or {#)")
 
 
 @dataclass(frozen=True)
@@ -230,7 +121,7 @@ def tile_settings_from_env(environ: Mapping[str, str] = os.environ) -> TileSetti
     if url.lower() in ("", "none"):
         return TileSettings(None, attribution)
     placeholders = all(part in url for part in ("{z}", "{x}", "{y}"))
-    if not placeholders or not (url.startswith("/") or _SAFE_URL.fullmatch(url)):
+    if not placeholders or not (url.startswith("/") or _TILE_URL.fullmatch(url)):
         raise ConfigError(
             f"{TILES_URL_ENV} must be 'none' or an http(s) URL or /path with {{z}}, {{x}} "
             f"and {{y}}, not {url!r}"
@@ -374,16 +265,18 @@ def marker_payload(clinics: pd.DataFrame) -> MarkerPayload:
 def marker_data(located: pd.DataFrame) -> dict[str, Any]:
     """What the browser gets for each clinic, as columns (lists of equal length).
 
-    ``lat``/``lon`` rounded to 5 decimals (about a metre); ``colour``: one digit per
-    clinic, the palette index of its first modality in schema order (the last one: none
-    known); ``name`` (whitespace collapsed, :data:`NAMELESS` if empty); ``place``
-    ("City, ST"); ``phone``: 10 digits for a NANP number, else the text as given;
-    ``site``: an http(s) URL, without its ``https://`` unless the rest would read as a
-    scheme, or ``""``; ``miles``: to 0.1 or None, or None for the whole column when no
-    row has a distance; ``id``. Rows must have coordinates.
+    Every value is ready to show: the page's script only puts them into the DOM, so the
+    rules for phones, links and distances live in Python, once. ``lat``/``lon`` rounded
+    to 5 decimals (about a metre); ``colour``: one digit per clinic, the palette index of
+    its first modality in schema order (the last one: none known); ``name`` (whitespace
+    collapsed, :data:`NAMELESS` if empty); ``place`` ("City, ST"); ``phone``: as the
+    validated table holds it; ``tel``: its :func:`listing.phone_link` or ``""``; ``site``:
+    the website as :func:`listing.safe_link` makes it (a validated http(s) URL) or ``""``;
+    ``away``: "12.3 mi away" or ``""``, or None for the whole column when no row has a
+    distance; ``id``. Rows must have coordinates.
     """
-    # Column-at-a-time string operations: the whole-country view maps every clinic on
-    # every rerun, so a Python loop per row here is felt by every visitor.
+    # Column-at-a-time where it counts: the whole-country view maps every clinic, so a
+    # Python loop per row is kept to one call per distinct phone or website.
     lats = np.round(located[schema.LAT].to_numpy(dtype=np.float64), 5)
     lons = np.round(located[schema.LON].to_numpy(dtype=np.float64), 5)
     rank = {code: i for i, code in enumerate(schema.MODALITIES.codes)}
@@ -394,26 +287,25 @@ def marker_data(located: pd.DataFrame) -> dict[str, Any]:
         )
         for value in modalities.unique()
     }
-    miles: list[float | None] | None = None
+    away: list[str] | None = None
     if "distance_miles" in located:
-        values = pd.to_numeric(located["distance_miles"], errors="coerce").to_numpy(
-            dtype=np.float64
-        )
-        if np.isfinite(values).any():
-            rounded = np.round(values, 1).tolist()
-            miles = [value if math.isfinite(value) else None for value in rounded]
+        miles = pd.to_numeric(located["distance_miles"], errors="coerce").to_numpy(dtype=np.float64)
+        if np.isfinite(miles).any():
+            away = [f"{value:,.1f} mi away" if math.isfinite(value) else "" for value in miles]
     city, state = _tidy(_texts(located, "city")), _tidy(_texts(located, "state"))
     separator = pd.Series(np.where((city != "") & (state != ""), ", ", ""), index=city.index)
     names = _tidy(_texts(located, "name"))
+    phones = _texts(located, "phone")
     return {
         "lat": lats.tolist(),
         "lon": lons.tolist(),
         "colour": "".join(modalities.map(colour_of).tolist()),
         "name": names.where(names != "", NAMELESS).tolist(),
         "place": (city + separator + state).tolist(),
-        "phone": _compact_phones(_texts(located, "phone")).tolist(),
-        "site": _compact_websites(_texts(located, "website")).tolist(),
-        "miles": miles,
+        "phone": phones.tolist(),
+        "tel": _each_distinct(phones, listing.phone_link),
+        "site": _each_distinct(_texts(located, "website"), listing.safe_link),
+        "away": away,
         "id": _texts(located, "id").tolist(),
     }
 
@@ -503,29 +395,10 @@ def _tidy(texts: pd.Series) -> pd.Series:
     return texts.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
-def _compact_phones(texts: pd.Series) -> pd.Series:
-    """The 10 digits of a NANP number written the usual ways, else the text as given."""
-    parts = texts.str.strip().str.extract(f"^(?:{_NANP.pattern})$")
-    digits = parts[0].fillna("") + parts[1].fillna("") + parts[2].fillna("")
-    return digits.where(parts[0].notna(), _tidy(texts))
-
-
-def _compact_websites(texts: pd.Series) -> pd.Series:
-    """http(s) URLs without a leading ``https://`` the browser can put back; else ``""``.
-
-    javascript:, data: and the like are never sent. The prefix stays when the rest would
-    look like a scheme ("https://host:8080/", "https://http://..."), as the browser-side
-    ``website()`` then takes the value as it is.
-    """
-    urls = texts.str.strip()
-    safe = urls.str.fullmatch(_SAFE_URL.pattern, case=False)
-    rest = urls.str.slice(len("https://"))
-    strip = (
-        (urls.str.slice(0, 8).str.lower() == "https://")
-        & (rest != "")
-        & ~rest.str.match(_SCHEME.pattern, case=False)
-    )
-    return rest.where(strip, urls).where(safe, "")
+def _each_distinct(texts: pd.Series, make: Callable[[str], str | None]) -> list[str]:
+    """``make`` of each text (``""`` for None), called once per distinct text."""
+    made = {text: make(text) or "" for text in texts.unique()}
+    return [made[text] for text in texts.tolist()]
 
 
 def _script_json(value: object) -> str:

@@ -2,10 +2,10 @@
 
 No network: the map is inspected as folium objects and as the HTML
 ``get_root().render()`` produces (what streamlit-folium ships to the browser). The
-popups and tooltips are built by the page's own JavaScript, so the Python side is tested
-here (the data sent, that no data value appears in the page outside the packed blob, what
-the script does with it) and one cheap Chromium test runs that script on a standalone
-page (skipped without /usr/bin/chromium). The click inputs mirror what streamlit-folium
+popups and tooltips are built by the page's own script from display-ready values, so
+here the data handed to it is tested (and that no data value appears in the page outside
+the packed blob); what the script draws is tested in Chromium, in
+``tests/test_map_browser.py``. The click inputs mirror what streamlit-folium
 0.27.4's frontend reported in Chromium for this map: a marker click gives
 ``last_object_clicked`` = the marker's data position (also when fanned out of a cluster)
 and ``last_object_clicked_tooltip`` = the name as plain text; a cluster icon gives its
@@ -18,7 +18,6 @@ import copy
 import html
 import json
 import math
-import os
 import re
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from folium.plugins import FastMarkerCluster, MarkerCluster
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory import maps, schema
+from directory import listing, maps, schema
 from directory.csvfile import write_csv_text
 from directory.dataset import parse_clinics
 from directory.distance import great_circle_miles
@@ -52,10 +51,10 @@ from directory.maps import (
 from directory.synth import generate_clinics
 
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor"
-CHROMIUM = Path("/usr/bin/chromium")
 DENVER = Origin("80202", "Denver, CO 80202", 39.7530, -104.9990, "CO", "zip")
 URL = re.compile(r"https?://[^\s\"'<>\\)]+", re.IGNORECASE)
-PACKED = re.compile(r'unpack\("([A-Za-z0-9+/=]*)"\)')
+# The packed data: a quoted string of base64 gzip (which starts 1f 8b 08, "H4sI").
+PACKED = re.compile(r'"(H4sI[A-Za-z0-9+/]*={0,2})"')
 GREY = "#999999"
 
 
@@ -114,7 +113,7 @@ def packed_in(page: str) -> dict[str, object]:
 
 
 def without_packed(page: str) -> str:
-    return PACKED.sub('unpack("")', page)
+    return PACKED.sub('""', page)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +129,7 @@ def test_one_entry_per_clinic_with_coordinates_in_every_column(synthetic):
     data = data_of(build_map(synthetic, origin=DENVER))
     assert len(located) > 250
     assert data["id"] == list(located["id"])
-    assert data["miles"] is None  # no distance_miles column
+    assert data["away"] is None  # no distance_miles column
     for key, column in data.items():
         if column is not None:
             assert len(column) == len(located), key
@@ -149,9 +148,10 @@ def test_data_of_one_clinic():
         "colour": "0",
         "name": "Mile High Ketamine",
         "place": "Denver, CO",
-        "phone": "3035550142",
-        "site": "milehigh.example.com",
-        "miles": 2.3,
+        "phone": "(303) 555-0142",
+        "tel": "tel:+13035550142",
+        "site": "https://milehigh.example.com",
+        "away": "2.3 mi away",
         "id": "c1",
     }
 
@@ -162,12 +162,12 @@ def test_coordinates_are_rounded_to_five_decimals():
     assert json.dumps(data["lat"]) == "39.75012"
 
 
-def test_miles_are_rounded_and_missing_ones_are_null():
+def test_distances_are_text_to_a_tenth_of_a_mile_and_missing_ones_are_empty():
     frame = table(clinic(id="a"), clinic(id="b"), clinic(id="c"))
     data = data_of(build_map(frame.assign(distance_miles=[0.04, np.nan, 1234.56])))
-    assert data["miles"] == [0.0, None, 1234.6]
-    assert data_of(build_map(frame.assign(distance_miles=np.nan)))["miles"] is None
-    assert data_of(build_map(frame))["miles"] is None
+    assert data["away"] == ["0.0 mi away", "", "1,234.6 mi away"]
+    assert data_of(build_map(frame.assign(distance_miles=np.nan)))["away"] is None
+    assert data_of(build_map(frame))["away"] is None
 
 
 @pytest.mark.parametrize(
@@ -184,8 +184,8 @@ def test_miles_are_rounded_and_missing_ones_are_null():
 )
 def test_marker_colour_is_the_first_modality_in_schema_order(modalities, colour):
     m = build_map(table(clinic(modalities=modalities)))
-    palette = json.loads(re.search(r"var colours = (\[.*?\]);", rendered(m)).group(1))
-    assert palette[int(one(m)["colour"])] == colour
+    assert maps._PALETTE[int(one(m)["colour"])] == colour
+    assert maps._script_json(maps._PALETTE) in rendered(m)  # the palette the digit indexes
 
 
 def test_palette_covers_every_modality_with_distinct_colours_one_digit_each():
@@ -218,40 +218,30 @@ def test_place_is_city_and_state(city, state, place):
 
 
 @pytest.mark.parametrize(
-    ("phone", "sent"),
+    ("phone", "tel"),
     [
-        ("(303) 555-0142", "3035550142"),
-        ("303-555-0142", "3035550142"),
-        ("303.555.0142", "3035550142"),
-        ("+1 303 555 0142", "3035550142"),
-        ("1-303-555-0142", "3035550142"),
-        ("3035550142", "3035550142"),
-        ("303-555-0142 ext 12", "303-555-0142 ext 12"),  # not only a number: as given
-        ("(303) 555-0142 (main)", "(303) 555-0142 (main)"),
-        ("(103) 555-0142", "(103) 555-0142"),  # not a NANP area code
-        ("+44 20 7946 0958", "+44 20 7946 0958"),
-        ("  988 ", "988"),
+        ("(303) 555-0142", "tel:+13035550142"),  # what the validator makes of a US number
+        ("(303) 555-0142 ext. 12", "tel:+13035550142"),
+        ("+44 20 7946 0958", "tel:+442079460958"),
+        ("988", ""),  # too short to dial from a link: shown, not linked
         ("", ""),
     ],
 )
-def test_phone_is_ten_digits_for_a_nanp_number_else_as_given(phone, sent):
-    assert one(build_map(table(clinic(phone=phone))))["phone"] == sent
+def test_phone_is_sent_as_the_table_holds_it_with_its_tel_link(phone, tel):
+    sent = one(build_map(table(clinic(phone=phone))))
+    assert (sent["phone"], sent["tel"]) == (phone, tel)
 
 
 @pytest.mark.parametrize(
     ("website", "sent"),
     [
-        ("https://milehigh.example.com", "milehigh.example.com"),
-        (" HTTPS://A.example.com/x?y=1&z=2 ", "A.example.com/x?y=1&z=2"),
-        ("http://a.example.com", "http://a.example.com"),  # only https is implied
-        ("HTTP://A.EXAMPLE.COM", "HTTP://A.EXAMPLE.COM"),
-        # The rest would read as a scheme in the browser: the whole URL is sent.
-        ("https://a.example.com:8443/x", "https://a.example.com:8443/x"),
-        ("https://http://a.example.com", "https://http://a.example.com"),
-        ("https://javascript:alert(1)", "https://javascript:alert(1)"),
+        ("https://milehigh.example.com", "https://milehigh.example.com"),
+        ("https://A.example.com/x?y=1&z=2", "https://A.example.com/x?y=1&z=2"),
+        ("HTTP://B.EXAMPLE.COM:8080/p", "HTTP://B.EXAMPLE.COM:8080/p"),
+        ("https://a.example.com/a(b)", "https://a.example.com/a%28b%29"),
     ],
 )
-def test_http_websites_are_sent_without_an_implied_https_prefix(website, sent):
+def test_websites_are_sent_as_full_links(website, sent):
     assert one(build_map(table(clinic(website=website))))["site"] == sent
 
 
@@ -264,14 +254,28 @@ def test_http_websites_are_sent_without_an_implied_https_prefix(website, sent):
         "vbscript:msgbox(1)",
         "ftp://files.example.com",
         "//evil.example.com",
+        "https://javascript:alert(1)",
         "https://exa mple.com",
         "https://\x00evil.example.com",
         "https://",
         "",
     ],
 )
-def test_only_http_websites_are_sent(website):
+def test_only_validated_http_websites_are_sent(website):
     assert one(build_map(table(clinic(website=website))))["site"] == ""
+
+
+def test_links_come_from_the_listing_rules_for_every_validated_clinic(synthetic):
+    """One source of truth: the map's links are the clinic cards' links."""
+    located = synthetic[synthetic["_lat"].notna()]
+    data = data_of(build_map(synthetic))
+    assert data["phone"] == list(located["phone"])
+    assert data["tel"] == [listing.phone_link(p) or "" for p in located["phone"]]
+    assert data["site"] == [listing.safe_link(w) or "" for w in located["website"]]
+    assert sum(map(bool, data["tel"])) > 250
+    assert sum(map(bool, data["site"])) > 100
+    assert all(tel.startswith("tel:+") for tel in data["tel"] if tel)
+    assert all(schema.WEB_ADDRESS.fullmatch(site) for site in data["site"] if site)
 
 
 def test_the_page_carries_the_data_packed_once_and_the_same_data_packs_the_same(synthetic):
@@ -357,9 +361,8 @@ def test_origin_label_is_escaped_json(value):
     assert "{%" not in page
     assert page.count("<script") == page.count("</script>")
     assert "<!--" not in page
-    origin = json.loads(re.search(r"var origin = (.*);\n", page).group(1))
-    assert origin == [39.0, -105.0, value]
-    assert layer_of(m).origin == origin
+    assert layer_of(m).origin == [39.0, -105.0, value]
+    assert maps._script_json(layer_of(m).origin) in page
 
 
 def test_template_syntax_in_the_data_survives_streamlit_folium():
@@ -379,45 +382,13 @@ def test_script_json_is_inert_in_a_script_and_in_jinja_and_round_trips(value):
         assert forbidden not in text
 
 
-def test_layer_script_has_no_jinja_opener():
-    """branca parses every rendered script as a Jinja template again."""
+def test_layer_script_has_no_jinja_opener_and_only_its_placeholders():
+    """branca parses every rendered script as a Jinja template again; ``%`` fills it in."""
     assert re.search(r"\{[{%#]", maps._LAYER_JS) is None
-
-
-def layer_script(page: str) -> str:
-    start = page.index("var clinic_layer_")
-    return page[start : page.index("})();", start)]
-
-
-def test_popups_are_built_lazily_from_text_nodes_and_checked_links():
-    script = layer_script(rendered(build_map(table(clinic()), origin=DENVER)))
-    assert ".bindPopup(popup, {maxWidth: 280})" in script  # a function: built on opening
-    assert 'document.createElement("b")' in script
-    assert "name.textContent = data.name[i];" in script
-    assert "document.createTextNode(value)" in script
-    assert 'link.setAttribute("href", url);' in script
-    assert 'link.setAttribute("target", "_blank");' in script
-    assert 'link.setAttribute("rel", "noopener noreferrer");' in script
-    assert "return (value && /^https?:\\/\\/[^\\s]/i.test(url)) ? url : null;" in script
-    assert "if (url !== null) {" in script
-    # No data is ever parsed as markup: innerHTML is only read, from a text node's parent.
-    assert re.findall(r"innerHTML\s*[+]?=", script) == []
-    assert script.count("innerHTML") == 1
-    for sink in ("outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
-        assert sink not in script
-    assert "scratch.textContent = value;" in script
-
-
-def test_tooltips_are_text_as_markup_and_cluster_icons_get_one_too():
-    script = layer_script(rendered(build_map(table(clinic()), origin=DENVER)))
-    assert ".bindTooltip(asHtml(data.name[i]))" in script
-    assert '.bindTooltip(asHtml("Your search: " + origin[2]))' in script
-    assert 'group.bindTooltip(group.getChildCount() + " clinics: click to see them");' in script
-    assert script.count("bindTooltip(") == 3
-    assert "e.latlng = this._preSpiderfyLatlng || e.latlng;" in script
-    assert "clinicId: data.id[i]" in script
-    assert "L.circleMarker(" in script
-    assert "L.marker(" not in script  # no default icons, so no icon image path to fix
+    assert re.findall(r"%\((\w+)\)s|%", maps._LAYER_JS) == list(maps._LAYER_FIELDS)
+    filled = maps._LAYER_JS % dict.fromkeys(maps._LAYER_FIELDS, "null")
+    assert "%" not in filled
+    assert re.search(r"\{[{%#]", filled) is None
 
 
 # --- assets and URLs -----------------------------------------------------------------------
@@ -477,15 +448,13 @@ def test_page_has_no_third_party_url_but_tiles_and_attribution(synthetic):
     found = set(URL.findall(page))
     assert DEFAULT_TILES_URL in found
     assert found <= {DEFAULT_TILES_URL, "https://www.openstreetmap.org/copyright"}
-    assert "https://" in layer_script(page)  # the prefix the script puts back on websites
 
 
-def test_page_has_no_url_but_the_https_prefix_with_tiles_off():
+def test_page_has_no_url_with_tiles_off():
     m = build_map(table(clinic()), origin=DENVER, tiles=TileSettings(url=None))
     page = rendered(m)
-    assert "http://" not in page
-    assert set(re.findall(r"https://\S*", page)) == {'https://"'}  # the prefix, in JS
-    assert "L.tileLayer" not in page
+    assert re.search("https?:|//[a-z]", page, re.IGNORECASE) is None  # websites: packed
+    assert data_of(m)["site"] == ["https://milehigh.example.com"]
     assert data_of(m)["id"] == ["c1"]
     assert not any(isinstance(c, folium.TileLayer) for c in m._children.values())
 
@@ -497,8 +466,7 @@ def test_streamlit_folium_sees_the_layer_legend_and_local_links():
     m.get_root().render()
     script = _get_map_string(m)
     assert packed_in(script) == data_of(m)
-    assert "L.markerClusterGroup(" in script
-    assert "clinic-map-legend" in script
+    assert legend_element(m).html_json in script
     assert "map_div" in script
     links = [url for element in (m, layer_of(m)) for _, url in element.default_js]
     assert all(url.startswith("/app/static/vendor/") for url in links)
@@ -521,7 +489,6 @@ def test_no_radius_circle_without_origin_or_radius():
     m = build_map(table(clinic()), radius_miles=25)
     assert "search_radius" not in m._children
     assert layer_of(m).origin is None
-    assert "var origin = null;" in rendered(m)
     m = build_map(table(clinic()), origin=DENVER)
     assert "search_radius" not in m._children
     assert layer_of(m).origin is not None
@@ -581,8 +548,15 @@ def test_a_single_clinic_gets_a_street_level_zoom_not_a_rooftop():
     assert fit.options["maxZoom"] == 13
 
 
+def legend_element(m: folium.Map) -> maps._Legend:
+    (legend,) = [c for c in m._children.values() if isinstance(c, maps._Legend)]
+    return legend
+
+
 def legend_of(m: folium.Map) -> str:
-    return json.loads(re.search(r"div\.innerHTML = (\".*?\");\n", rendered(m)).group(1))
+    legend = legend_element(m)
+    assert legend.html_json in rendered(m)
+    return json.loads(legend.html_json)
 
 
 def test_legend_lists_every_modality_label_and_colour():
@@ -592,108 +566,6 @@ def test_legend_lists_every_modality_label_and_colour():
         assert MODALITY_COLOURS[code] in legend
     assert "Your search" in legend
     assert "Your search" not in legend_of(build_map(table(clinic())))
-
-
-# --- the script in a browser ---------------------------------------------------------------
-
-_DRAWN_JS = """(count) => {
-    const layer = Object.keys(window).filter((k) => k.startsWith("clinic_layer_"))[0];
-    return layer && window[layer].getLayers().length === count;
-}"""
-_INSPECT_JS = """async () => {
-    const layer = window[Object.keys(window).filter((k) => k.startsWith("clinic_layer_"))[0]];
-    const markers = {};
-    for (const marker of layer.getLayers()) {
-        const popup = marker.getPopup().getContent()(marker);  // what opening it shows
-        document.body.appendChild(popup);
-        const link = popup.querySelector("a");
-        // streamlit-folium reads a clicked tooltip through innerHTML of a detached span.
-        const span = document.createElement("span");
-        span.innerHTML = marker.getTooltip().getContent();
-        markers[marker.options.clinicId] = {
-            lines: popup.innerText.split("\\n"),
-            bold: popup.querySelector("b").textContent,
-            elements: Array.from(popup.querySelectorAll("*"), (e) => e.tagName).join(","),
-            href: link && link.getAttribute("href"),
-            target: link && link.getAttribute("target"),
-            rel: link && link.getAttribute("rel"),
-            tooltip: span.textContent,
-            colour: marker.options.fillColor,
-            at: [marker.getLatLng().lat, marker.getLatLng().lng],
-        };
-    }
-    let origin = null;
-    window[Object.keys(window).filter((k) => k.startsWith("map_"))[0]].eachLayer((l) => {
-        if (l.getTooltip && l.getTooltip() && l.options.fillColor === "#000") {
-            const span = document.createElement("span");
-            span.innerHTML = l.getTooltip().getContent();
-            origin = span.textContent;
-        }
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));  // let any onerror fire
-    return {markers, origin, pwned: typeof window.__pwned, images: document.images.length};
-}"""
-
-
-@pytest.mark.browser
-@pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing")
-def test_the_page_script_in_chromium_draws_markers_and_safe_popups(tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    pwn = '<img src=x onerror="window.__pwned=1">'
-    rows = [
-        clinic(id="a", name=pwn, website="https://a.example.com/x?y=1&z=2", city=pwn),
-        clinic(
-            id="b",
-            name="Calm {{ 1/0 }} Clinic",
-            _lat=39.9,
-            phone="+44 20 7946 0958",
-            website="javascript:alert(1)",
-            city="",
-            modalities="oral",
-        ),
-        clinic(id="c", name="", _lat=40.2, phone="", website="HTTP://B.EXAMPLE.COM:8080/p"),
-    ]
-    frame = table(*rows).assign(distance_miles=[2.345, np.nan, 40.0])
-    here = Origin("x", pwn.replace("1", "2"), 39.7, -105.1, "CO", "coordinates")
-    vendor = VENDOR_DIR.as_uri() + "/"
-    m = build_map(frame, origin=here, radius_miles=60, tiles=TileSettings(None), vendor_url=vendor)
-    (tmp_path / "map.html").write_text(rendered(m), encoding="utf-8")
-
-    errors: list[str] = []
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page()
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto((tmp_path / "map.html").as_uri())
-            page.wait_for_function(_DRAWN_JS, arg=3, timeout=15_000)
-            seen = page.evaluate(_INSPECT_JS)
-        finally:
-            browser.close()
-
-    assert errors == []
-    assert seen["pwned"] == "undefined"
-    assert seen["images"] == 0
-    assert seen["origin"] == "Your search: " + here.label
-    a, b, c = (seen["markers"][key] for key in "abc")
-    assert a["lines"] == [pwn, pwn + ", CO", "2.3 mi away", "(303) 555-0142", "Website"]
-    assert a["bold"] == a["tooltip"] == pwn
-    assert a["elements"] == "B,BR,BR,BR,BR,A"
-    assert (a["href"], a["target"], a["rel"]) == (
-        "https://a.example.com/x?y=1&z=2",
-        "_blank",
-        "noopener noreferrer",
-    )
-    assert a["colour"] == MODALITY_COLOURS["iv"]
-    assert a["at"] == [39.7501, -104.9996]
-    assert b["lines"] == ["Calm {{ 1/0 }} Clinic", "CO", "+44 20 7946 0958"]
-    assert b["href"] is None  # javascript: is never a link
-    assert b["colour"] == MODALITY_COLOURS["oral"]
-    assert c["lines"] == ["Clinic", "Denver, CO", "40.0 mi away", "Website"]
-    assert c["tooltip"] == "Clinic"
-    assert c["href"] == "HTTP://B.EXAMPLE.COM:8080/p"
 
 
 # --- tiles ---------------------------------------------------------------------------------
