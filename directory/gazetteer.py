@@ -5,6 +5,9 @@ with coordinates, so looking a place up never needs the network. The data is
 held as pandas frames for vectorised work (the validator reindexes
 :attr:`Gazetteer.zips` by a column of ZIPs) plus small dictionaries and numpy
 arrays so that single lookups stay well under a millisecond.
+
+The tables are built in :mod:`directory.zipdata`; state and city names are
+read by :mod:`directory.placenames`, whose names this module re-exports.
 """
 
 from __future__ import annotations
@@ -14,127 +17,28 @@ import difflib
 import functools
 import gc
 import math
-import re
-import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import us
-import zipcodes
+
+from directory.placenames import STATE_CODES, normalize_city, normalize_state
+from directory.zipdata import ZipRecord, build_place_tables, list_zip_records, run_starts
 
 __all__ = [
     "STATE_CODES",
     "CityMatch",
     "Gazetteer",
+    "ZipRecord",
     "build_gazetteer",
     "get_gazetteer",
     "load_gazetteer",
     "normalize_city",
     "normalize_state",
 ]
-
-#: USPS codes the directory accepts: the 50 states, DC and the inhabited territories.
-STATE_CODES: frozenset[str] = frozenset(
-    {state.abbr for state in us.STATES} | {"DC", "PR", "VI", "GU", "AS", "MP"}
-)
-
-# Spellings `us.states.lookup` does not know; keys are already cleaned (see _clean_state_text).
-_STATE_ALIASES: dict[str, str] = {
-    "washington dc": "DC",
-    "washington d c": "DC",
-    "d c": "DC",
-    "us virgin islands": "VI",
-    "usvi": "VI",
-    "united states virgin islands": "VI",
-    "virgin islands of the united states": "VI",
-    "cnmi": "MP",
-    "northern marianas": "MP",
-}
-
-# Word forms people type interchangeably in US place names; both sides map to the short form.
-_CITY_WORDS: dict[str, str] = {
-    "saint": "st",
-    "sainte": "ste",
-    "fort": "ft",
-    "mount": "mt",
-    "mountain": "mtn",
-    "point": "pt",
-    "heights": "hts",
-    "springs": "spgs",
-    "junction": "jct",
-    "township": "twp",
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-}
-
-_NON_WORD = re.compile(r"[^\w\s]|_")
-_ASCII_PUNCTUATION_TO_SPACE = str.maketrans(
-    {char: " " for char in map(chr, range(128)) if not (char.isalnum() or char.isspace())}
-)
-
-#: One ``zipcodes`` record: zip_code, zip_code_type, city, state, lat, long (strings),
-#: acceptable_cities (list) and more.
-ZipRecord = Mapping[str, Any]
-# zipcodes' Python wrapper is unannotated; its records are documented dicts.
-_list_zip_records = cast(Callable[[], list[dict[str, Any]]], zipcodes.list_all)
-
-
-def normalize_city(name: str) -> str:
-    """Return the lookup key for a city name.
-
-    The key is casefolded, stripped of accents and punctuation, has
-    ``Saint``/``St.``, ``Fort``/``Ft`` and similar pairs folded to one form, and
-    has whitespace collapsed: ``"St. Louis"`` and ``"Saint Louis"`` both give
-    ``"st louis"``.
-    """
-    name = name.replace("&", " and ")
-    if name.isascii():
-        spaced = name.translate(_ASCII_PUNCTUATION_TO_SPACE)  # much faster than a regex
-    else:
-        decomposed = unicodedata.normalize("NFKD", name)
-        stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-        spaced = _NON_WORD.sub(" ", stripped)
-    words = _CITY_WORDS
-    return " ".join([words.get(word, word) for word in spaced.casefold().split()])
-
-
-def _clean_state_text(text: str) -> str:
-    # Periods go without a trace so "D.C." becomes "dc"; other punctuation splits words.
-    without_periods = text.replace(".", "")
-    return " ".join(_NON_WORD.sub(" ", without_periods).casefold().split())
-
-
-def normalize_state(text: str) -> str | None:
-    """Return the USPS code for a state written as a code or a name, or ``None``.
-
-    Case and punctuation do not matter: ``"colorado"``, ``"CO"``,
-    ``"Puerto Rico"``, ``"District of Columbia"`` and ``"D.C."`` are all
-    understood, and so is a name misspelt the way it sounds (``"Colorodo"``,
-    matched phonetically by ``us``). Digits (FIPS codes) are not. Only codes
-    in :data:`STATE_CODES` are returned, so military (``"AE"``) and freely
-    associated states (``"FM"``) give ``None``.
-    """
-    cleaned = _clean_state_text(text)
-    if len(cleaned) < 2 or cleaned.isdigit():
-        # `us` reads two digits as a FIPS code; "08" is not how anyone types Colorado.
-        return None
-    alias = _STATE_ALIASES.get(cleaned)
-    if alias is not None:
-        return alias
-    try:
-        state = us.states.lookup(cleaned)
-    except (ValueError, TypeError, IndexError):
-        # The phonetic matcher inside `us` is not written for arbitrary text.
-        return None
-    if state is None or state.abbr not in STATE_CODES:
-        return None
-    return str(state.abbr)
 
 
 @dataclass(frozen=True)
@@ -319,8 +223,8 @@ class _PlaceIndex:
         # np.lexsort sorts by its last array first.
         order = np.lexsort((state_codes, -zip_count, is_alias, key_codes))
         sorted_codes = key_codes[order]
-        run_starts = np.flatnonzero(np.diff(sorted_codes, prepend=-1) != 0)
-        run_stops = np.append(run_starts[1:], len(order))[: len(run_starts)]
+        starts = run_starts(sorted_codes)
+        stops = np.append(starts[1:], len(order))[: len(starts)]
         key_list: list[str] = keys.tolist()
 
         def column(name: str) -> list[Any]:
@@ -336,8 +240,8 @@ class _PlaceIndex:
             zip_count=column("zip_count"),
             is_alias=column("is_alias"),
             keys=key_list,
-            starts=dict(zip(key_list, run_starts.tolist(), strict=True)),
-            stops=dict(zip(key_list, run_stops.tolist(), strict=True)),
+            starts=dict(zip(key_list, starts.tolist(), strict=True)),
+            stops=dict(zip(key_list, stops.tolist(), strict=True)),
         )
 
     def positions(self, key: str) -> range:
@@ -359,118 +263,14 @@ class _PlaceIndex:
         )
 
 
-def _str_series(values: Sequence[Any] | npt.NDArray[Any]) -> pd.Series:
-    # An explicit dtype skips pandas' slow per-element type inference.
-    return pd.Series(values, dtype="str")
-
-
-def _float_array(values: Sequence[Any]) -> npt.NDArray[np.float64]:
-    try:
-        return np.array(values, dtype=np.float64)  # numpy parses numeric strings in C
-    except (TypeError, ValueError):
-        return np.array([float(v) if v not in (None, "") else math.nan for v in values], np.float64)
-
-
-def _city_points(places: pd.DataFrame) -> pd.DataFrame:
-    """Collapse per-ZIP rows to one row per (state, key), sorted by state and key.
-
-    ``places`` has columns city, state, key, lat, lon, zip and standard (bool).
-    """
-    # Factorising "ST|key" with sort=True numbers the groups in (state, key) order,
-    # so numpy bincounts can do the group arithmetic without a pandas groupby.
-    codes, uniques = pd.factorize(places["state"] + "|" + places["key"], sort=True)
-    n_groups = len(uniques)
-    lat = places["lat"].to_numpy(dtype=np.float64)
-    lon = places["lon"].to_numpy(dtype=np.float64)
-    standard = places["standard"].to_numpy(dtype=np.bool_)
-    # Use the STANDARD ZIPs when a city has any: PO boxes and single-firm ZIPs sit at post
-    # offices and office buildings, which would drag the centre towards downtown.
-    has_standard = np.bincount(codes, weights=standard, minlength=n_groups) > 0
-    used = standard | ~has_standard[codes]
-    used_count = np.bincount(codes[used], minlength=n_groups)
-    centre_lat = np.bincount(codes[used], weights=lat[used], minlength=n_groups) / used_count
-    centre_lon = np.bincount(codes[used], weights=lon[used], minlength=n_groups) / used_count
-    # The representative ZIP is the used ZIP nearest the centre: sort by group, then distance.
-    d_lat = lat - centre_lat[codes]
-    d_lon = (lon - centre_lon[codes]) * np.cos(np.radians(centre_lat[codes]))
-    distance = np.where(used, d_lat * d_lat + d_lon * d_lon, np.inf)
-    order = np.lexsort((distance, codes))
-    nearest = order[np.flatnonzero(np.diff(codes[order], prepend=-1) != 0)]
-    first_row = np.zeros(n_groups, dtype=np.intp)
-    first_row[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the first spelling seen wins
-    frame = places.iloc[first_row][["city", "state"]].reset_index(drop=True)
-    frame["lat"] = centre_lat
-    frame["lon"] = centre_lon
-    frame["zip"] = places["zip"].to_numpy()[nearest]
-    frame["key"] = places["key"].to_numpy()[first_row]
-    frame["zip_count"] = np.bincount(codes, minlength=n_groups).astype(np.int64)
-    return frame
-
-
 def build_gazetteer(records: Sequence[ZipRecord]) -> Gazetteer:
     """Build a :class:`Gazetteer` from ``zipcodes``-style records.
 
-    ZIPs without coordinates (the source stores them as 0, 0), military
-    "states" (AA, AE, AP) and anything else outside :data:`STATE_CODES` are
-    dropped.
+    Which ZIPs are kept, and how cities and aliases are made of them, is
+    :func:`directory.zipdata.build_place_tables`.
     """
-    # One list per field rather than a tuple per record: fewer objects for the collector.
-    lat_all = _float_array([r["lat"] for r in records])
-    lon_all = _float_array([r["long"] for r in records])
-    everything = pd.DataFrame(
-        {
-            "zip": _str_series([r["zip_code"] for r in records]),
-            "state": _str_series([r["state"] for r in records]),
-            "city": _str_series([r["city"] for r in records]),
-            "lat": lat_all,
-            "lon": lon_all,
-            "standard": np.array([r["zip_code_type"] == "STANDARD" for r in records], np.bool_),
-        }
-    )
-    with np.errstate(invalid="ignore"):
-        has_point = (
-            np.isfinite(lat_all)
-            & np.isfinite(lon_all)
-            & (lat_all != 0.0)
-            & (lon_all != 0.0)
-            & (np.abs(lat_all) <= 90.0)
-            & (np.abs(lon_all) <= 180.0)
-        )
-    keep = (
-        has_point
-        & everything["state"].isin(STATE_CODES).to_numpy(dtype=np.bool_)
-        & everything["zip"].str.fullmatch(r"\d{5}").to_numpy(dtype=np.bool_, na_value=False)
-    )
-    kept_rows = np.flatnonzero(keep)
-    primary = everything.iloc[kept_rows].reset_index(drop=True)
-    name_codes, names = pd.factorize(primary["city"])
-    keys = np.array([normalize_city(name) for name in names.tolist()], dtype=object)
-    primary["key"] = _str_series(keys[name_codes])
-
-    zips = primary.set_index("zip")[["lat", "lon", "state", "city"]].sort_index()
-    cities = _city_points(primary)
-
-    # Other names USPS accepts for a ZIP become aliases unless they are a primary name there.
-    states = primary["state"].tolist()
-    # "ST|key" strings rather than tuples: strings are invisible to the garbage collector.
-    primary_pairs = set((primary["state"] + "|" + primary["key"]).tolist())
-    alias_names: list[str] = []
-    alias_keys: list[str] = []
-    alias_rows: list[int] = []
-    key_of: dict[str, str] = {}
-    for row, record_index in enumerate(kept_rows.tolist()):
-        for alias in records[record_index].get("acceptable_cities") or ():
-            alias_key = key_of.get(alias)
-            if alias_key is None:
-                alias_key = key_of[alias] = normalize_city(alias)
-            if alias_key and f"{states[row]}|{alias_key}" not in primary_pairs:
-                alias_names.append(alias)
-                alias_keys.append(alias_key)
-                alias_rows.append(row)
-    alias_places = primary.iloc[alias_rows].reset_index(drop=True)
-    alias_places["city"] = _str_series(alias_names)
-    alias_places["key"] = _str_series(alias_keys)
-    return Gazetteer(zips=zips, cities=cities, aliases=_city_points(alias_places))
+    zips, cities, aliases = build_place_tables(records)
+    return Gazetteer(zips=zips, cities=cities, aliases=aliases)
 
 
 @contextlib.contextmanager
@@ -491,7 +291,7 @@ def load_gazetteer() -> Gazetteer:
     # cycles; with the collector running it rescans them over and over, which measured
     # as about half of a cold load. Nothing here needs collecting, so pause it briefly.
     with _collector_paused():
-        return build_gazetteer(_list_zip_records())
+        return build_gazetteer(list_zip_records())
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,20 +1,19 @@
-"""Tests for directory/geocoding.py.
+"""Tests for directory/geocoding.py: :func:`resolve_place`, end to end.
 
 Everything runs offline against the real bundled gazetteer. The only fake is
-the online geocoder (a class with geopy's ``geocode`` signature): no test
-touches the network.
+the online geocoder (a class with geopy's ``geocode`` signature, in
+tests/geocoder_fakes.py): no test touches the network. What the offline
+geocoder understands (ZIPs, spellings, coordinates) is in
+tests/test_offline_geocoder.py.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import re
-from typing import Any
 
 import pytest
 from geopy.exc import GeocoderTimedOut
-from geopy.geocoders import Nominatim
 from geopy.location import Location
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,18 +23,15 @@ from directory.errors import (
     DirectoryError,
     PlaceError,
     PlaceNotFoundError,
-    QueryError,
 )
 from directory.gazetteer import STATE_CODES
-from directory.geocoding import (
-    ONLINE_GEOCODING_ENV,
-    USER_AGENT_ENV,
-    OfflineGeocoder,
-    OnlineGeocoder,
-    Origin,
-    make_online_geocoder,
-    online_geocoder_from_env,
-    resolve_place,
+from directory.geocoding import Origin, resolve_place
+from tests.geocoder_fakes import (
+    WHITE_HOUSE,
+    WHITE_HOUSE_ANSWER,
+    FakeClock,
+    FakeGeocoder,
+    make_fake_online,
 )
 
 # Capitals and their city-centre coordinates (state, capital, lat, lon).
@@ -119,112 +115,6 @@ def test_every_capital_by_city_and_state(state: str, capital: str, lat: float, l
     assert miles_between(origin.lat, origin.lon, lat, lon) < WITHIN_MILES
 
 
-# ------------------------------------------------------------------------ formats
-
-
-def test_zip_with_leading_zero() -> None:
-    origin = resolve_place("02108")
-    assert (origin.state, origin.precision, origin.label) == ("MA", "zip", "Boston, MA 02108")
-    assert origin.query == "02108"
-
-
-@pytest.mark.parametrize("typed", ["10001-1234", "100011234", "10001 1234", " 10001 "])
-def test_zip_plus_four(typed: str) -> None:
-    origin = resolve_place(typed)
-    assert (origin.state, origin.precision, origin.label) == ("NY", "zip", "New York, NY 10001")
-
-
-@pytest.mark.parametrize(
-    "typed",
-    [
-        "Denver, CO",
-        "Denver, Colorado",
-        "denver, colorado",
-        "Denver CO",
-        "denver co",
-        "Denver Colorado",
-        "Denver, CO, USA",
-        "Denver, Colorado, United States",
-        "  Denver ,   CO  ",
-        "Denver, Co.",
-    ],
-)
-def test_city_and_state_spellings(typed: str) -> None:
-    origin = resolve_place(typed)
-    assert (origin.label, origin.state, origin.precision) == ("Denver, CO", "CO", "city")
-
-
-@pytest.mark.parametrize(
-    ("typed", "label"),
-    [
-        ("Charlotte North Carolina", "Charlotte, NC"),
-        ("Rochester New York", "Rochester, NY"),
-        ("new york, ny", "New York, NY"),
-        ("NEW YORK NY", "New York, NY"),
-        ("Washington DC", "Washington, DC"),
-        ("Washington, D.C.", "Washington, DC"),
-        ("Washington, District of Columbia", "Washington, DC"),
-        ("Salt Lake City UT", "Salt Lake City, UT"),
-    ],
-)
-def test_city_then_state_without_comma_and_multi_word_states(typed: str, label: str) -> None:
-    assert resolve_place(typed).label == label
-
-
-def test_saint_and_st_are_the_same_place() -> None:
-    st_louis = resolve_place("St. Louis, MO")
-    saint_louis = resolve_place("Saint Louis, MO")
-    assert st_louis.state == saint_louis.state == "MO"
-    assert (st_louis.lat, st_louis.lon) == (saint_louis.lat, saint_louis.lon)
-
-
-def test_city_in_exactly_one_state_resolves_without_state() -> None:
-    origin = resolve_place("Tallahassee")
-    assert (origin.label, origin.state) == ("Tallahassee, FL", "FL")
-
-
-def test_city_state_and_zip() -> None:
-    origin = resolve_place("Denver, CO 80202")
-    assert (origin.label, origin.precision) == ("Denver, CO 80202", "zip")
-
-
-def test_zip_in_another_state_than_the_city_is_an_error() -> None:
-    with pytest.raises(PlaceError, match="80202 is in CO"):
-        resolve_place("Boston, MA 80202")
-
-
-@pytest.mark.parametrize(
-    "typed",
-    ["39.7392, -104.9903", "39.7392 -104.9903", "(39.7392,-104.9903)", "39.7392N 104.9903W"],
-)
-def test_coordinates_get_the_state_of_the_nearest_zip(typed: str) -> None:
-    origin = resolve_place(typed)
-    assert origin.state == "CO"
-    assert origin.precision == "coordinates"
-    assert (origin.lat, origin.lon) == (39.7392, -104.9903)
-    assert origin.label == "39.7392, -104.9903 (near Denver, CO)"
-
-
-def test_coordinates_in_guam() -> None:
-    assert resolve_place("13.47, 144.75").state == "GU"
-
-
-@pytest.mark.parametrize(
-    ("typed", "message"),
-    [
-        ("51.5074, -0.1278", "only covers the United States"),  # London
-        ("0, 0", "only covers the United States"),
-        ("39.74, 104.99", "US longitudes are negative"),  # forgot the minus sign
-        ("-104.99, 39.74", "Latitude comes first"),
-        ("91.0, 0", "Latitude must be between -90 and 90"),
-        ("45, 181", "longitude between -180 and 180"),
-    ],
-)
-def test_coordinates_outside_the_us_or_out_of_range(typed: str, message: str) -> None:
-    with pytest.raises(PlaceError, match=message):
-        resolve_place(typed)
-
-
 # ------------------------------------------------------------------------- errors
 
 
@@ -288,6 +178,7 @@ def test_city_in_the_wrong_state_suggests_other_states() -> None:
     assert caught.value.suggestions[0] == "Denver, CO"
 
 
+@pytest.mark.slow  # 150 examples: about 10 s
 @settings(max_examples=150, deadline=None)
 @given(
     st.one_of(
@@ -336,65 +227,7 @@ def assert_says_what_works(error: PlaceError) -> None:
         assert all(c.rsplit(", ", 1)[-1] in STATE_CODES for c in error.candidates), message
 
 
-# ------------------------------------------------------------------ geopy shape
-
-
-def test_offline_geocoder_is_a_geopy_geocoder() -> None:
-    geocoder = OfflineGeocoder()
-    location = geocoder.geocode("80202")
-    assert isinstance(location, Location)
-    assert location.raw["state"] == "CO"
-    assert location.raw["zip"] == "80202"
-    assert location.raw["precision"] == "zip"
-    assert location.address == location.raw["label"] == "Denver, CO 80202"
-    assert geocoder.geocode("asdf") is None
-    assert geocoder.geocode("") is None
-
-
-def test_offline_geocoder_lists_every_match_when_asked() -> None:
-    geocoder = OfflineGeocoder()
-    matches = geocoder.geocode("Springfield", exactly_one=False)
-    assert isinstance(matches, list)
-    assert len(matches) > 5
-    top = geocoder.geocode("Springfield")
-    assert isinstance(top, Location)
-    assert top.address == matches[0].address == "Springfield, IL"
-
-
-@pytest.mark.parametrize("point", ["39.7392, -104.9903", (39.7392, -104.9903)])
-def test_offline_reverse_gives_the_nearest_zip(point: Any) -> None:
-    location = OfflineGeocoder().reverse(point)
-    assert isinstance(location, Location)
-    assert location.raw["state"] == "CO"
-    assert location.raw["precision"] == "zip"
-    assert OfflineGeocoder().reverse("51.5, -0.12") is None
-
-
 # ---------------------------------------------------------------- online fallback
-
-
-class FakeGeocoder:
-    """Stands in for Nominatim: same ``geocode`` signature, answers from a dict."""
-
-    def __init__(self, answers: dict[str, Location | None] | None = None) -> None:
-        self.answers = answers or {}
-        self.calls: list[str] = []
-        self.error: Exception | None = None
-
-    def geocode(self, query: str, exactly_one: bool = True, **kwargs: Any) -> Location | None:
-        self.calls.append(query)
-        if self.error is not None:
-            raise self.error
-        return self.answers.get(query)
-
-
-WHITE_HOUSE = "1600 Pennsylvania Ave NW, Washington, DC"
-WHITE_HOUSE_ANSWER = Location(
-    "White House, 1600, Pennsylvania Avenue Northwest, Washington, District of Columbia, "
-    "20500, United States",
-    (38.8977, -77.0365),
-    {"place_id": 1},
-)
 
 
 def test_online_fallback_not_called_when_offline_succeeds() -> None:
@@ -461,108 +294,9 @@ def test_another_geocoder_can_replace_the_offline_one() -> None:
         resolve_place("somewhere", geocoder=fake)
 
 
-class FakeClock:
-    """Time for geopy's RateLimiter: sleeping moves the clock on instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def make_fake_online(
-    fake: FakeGeocoder, clock: FakeClock, agents: list[str] | None = None
-) -> OnlineGeocoder:
-    def factory(user_agent: str) -> FakeGeocoder:
-        if agents is not None:
-            agents.append(user_agent)
-        return fake
-
-    return make_online_geocoder(
-        "clinic-finder-tests", geocoder_factory=factory, sleep=clock.sleep, clock=clock
-    )
-
-
-def test_online_geocoder_waits_between_calls_and_caches_answers() -> None:
-    fake = FakeGeocoder({WHITE_HOUSE: WHITE_HOUSE_ANSWER})
-    clock = FakeClock()
-    online = make_fake_online(fake, clock)
-    assert online.geocode(WHITE_HOUSE) is WHITE_HOUSE_ANSWER
-    assert online.geocode("somewhere else") is None
-    assert clock.sleeps == [pytest.approx(1.0)]  # the second call waited its turn
-    # Asked again, in any case and spacing: answered from the cache, nothing sent.
-    assert online.geocode(WHITE_HOUSE.upper()) is WHITE_HOUSE_ANSWER
-    assert online.geocode("somewhere  else") is None
-    assert fake.calls == [WHITE_HOUSE, "somewhere else"]
-    assert clock.sleeps == [pytest.approx(1.0)]
-
-
-def test_online_geocoder_cache_is_bounded() -> None:
-    fake = FakeGeocoder()
-    online = OnlineGeocoder(fake, min_delay_seconds=0.0, cache_size=2)
-    for query in ["a", "b", "c", "a"]:
-        online.geocode(query)
-    assert fake.calls == ["a", "b", "c", "a"]  # "a" was evicted by "c"
-
-
 def test_online_geocoder_works_as_the_fallback() -> None:
     fake = FakeGeocoder({WHITE_HOUSE: WHITE_HOUSE_ANSWER})
     online = make_fake_online(fake, FakeClock())
     assert resolve_place(WHITE_HOUSE, online_fallback=online).precision == "address"
     assert resolve_place(WHITE_HOUSE, online_fallback=online).precision == "address"
     assert fake.calls == [WHITE_HOUSE]
-
-
-def test_geopy_debug_logs_with_the_query_are_dropped(caplog: pytest.LogCaptureFixture) -> None:
-    make_fake_online(FakeGeocoder(), FakeClock())
-    geopy_logger = logging.getLogger("geopy")
-    with caplog.at_level(logging.DEBUG, logger="geopy"):
-        geopy_logger.debug("Nominatim.geocode: https://nominatim.example/search?q=%s", "Denver")
-        geopy_logger.warning("RateLimiter caught an error. Called with (*%r, **%r).", ("x",), {})
-        geopy_logger.warning("Invalid Retry-After header: %s", "soon")
-    assert [record.getMessage() for record in caplog.records] == [
-        "Invalid Retry-After header: soon"
-    ]
-
-
-def test_online_geocoder_needs_a_user_agent() -> None:
-    with pytest.raises(QueryError, match="user agent"):
-        make_online_geocoder("  ")
-
-
-def test_default_online_geocoder_is_nominatim_and_sends_nothing_when_built() -> None:
-    online = make_online_geocoder("clinic-finder-tests (ops@example.org)")
-    assert isinstance(online.geocoder, Nominatim)
-    assert online.geocoder.headers["User-Agent"] == "clinic-finder-tests (ops@example.org)"
-
-
-@pytest.mark.parametrize(
-    "environ",
-    [
-        {},
-        {ONLINE_GEOCODING_ENV: "0", USER_AGENT_ENV: "clinic-finder-tests"},
-        {ONLINE_GEOCODING_ENV: "1"},  # no user agent: stays off
-        {ONLINE_GEOCODING_ENV: "1", USER_AGENT_ENV: "   "},
-    ],
-)
-def test_online_geocoding_is_off_unless_enabled(environ: dict[str, str]) -> None:
-    assert online_geocoder_from_env(environ, geocoder_factory=lambda _: FakeGeocoder()) is None
-
-
-def test_online_geocoding_enabled_from_env() -> None:
-    agents: list[str] = []
-
-    def factory(user_agent: str) -> FakeGeocoder:
-        agents.append(user_agent)
-        return FakeGeocoder()
-
-    environ = {ONLINE_GEOCODING_ENV: "1", USER_AGENT_ENV: "clinic-finder-tests"}
-    online = online_geocoder_from_env(environ, geocoder_factory=factory)
-    assert isinstance(online, OnlineGeocoder)
-    assert agents == ["clinic-finder-tests"]

@@ -1,0 +1,313 @@
+"""The offline geocoder: typed places answered from the bundled gazetteer alone.
+
+:class:`OfflineGeocoder` is shaped like a geopy geocoder (``geocode`` and
+``reverse`` return ``Location`` objects) but cannot touch the network. It
+understands ZIP codes, ``City, ST`` in its many spellings and coordinates,
+as read by :mod:`directory.placetext`; street addresses are left to the
+optional online fallback (:mod:`directory.online_geocoder`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from geopy.adapters import BaseSyncAdapter
+from geopy.exc import GeocoderServiceError
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+from geopy.point import Point
+
+from directory.distance import great_circle_miles
+from directory.errors import PlaceError, PlaceNotFoundError
+from directory.gazetteer import CityMatch, Gazetteer, get_gazetteer, normalize_state
+from directory.origin import Precision
+from directory.placetext import (
+    clean_query,
+    comma_parts,
+    coordinates,
+    in_lat_lon_range,
+    is_digits_only,
+    not_found,
+    quote,
+    trailing_zip,
+    unknown_zip,
+    zip_code,
+)
+
+__all__ = [
+    "MAX_MILES_FROM_US",
+    "OFFLINE_USER_AGENT",
+    "OfflineGeocoder",
+    "is_near_us",
+    "nearest_zip_miles",
+]
+
+#: A point farther than this from every US ZIP centroid is taken to be outside the US.
+#: Generous, because ZIPs are sparse in rural Alaska.
+MAX_MILES_FROM_US = 150.0
+OFFLINE_USER_AGENT = "ketamine-clinic-finder-offline"
+
+
+class _NoNetworkAdapter(BaseSyncAdapter):  # type: ignore[misc, unused-ignore]  # geopy: no types
+    """A geopy adapter that refuses to make requests, so the offline geocoder cannot."""
+
+    def get_json(self, url: str, *, timeout: float, headers: Mapping[str, str]) -> Any:
+        raise GeocoderServiceError("OfflineGeocoder never uses the network.")
+
+    def get_text(self, url: str, *, timeout: float, headers: Mapping[str, str]) -> str:
+        raise GeocoderServiceError("OfflineGeocoder never uses the network.")
+
+
+class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: no types
+    """A geopy-style geocoder answering from the bundled gazetteer only.
+
+    Understands ZIP codes, ZIP+4, ``City, ST``, ``City, State``, ``City ST``,
+    ``City, ST ZIP`` and ``lat, lon`` coordinates. ``Location.raw`` carries
+    ``state``, ``label``, ``precision``, ``city``, ``zip`` (the ZIP typed, the
+    city's representative ZIP, or the ZIP nearest typed coordinates) and ``query``.
+    """
+
+    def __init__(
+        self,
+        gazetteer: Gazetteer | None = None,
+        *,
+        user_agent: str = OFFLINE_USER_AGENT,
+    ) -> None:
+        # Explicit scheme, proxies and SSL context, and an adapter that refuses requests:
+        # building this never reads network settings or certificates, let alone connects.
+        super().__init__(
+            scheme="https",
+            timeout=None,
+            proxies={},
+            user_agent=user_agent,
+            ssl_context=None,
+            adapter_factory=_NoNetworkAdapter,
+        )
+        self._gazetteer = gazetteer
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """The gazetteer answering queries (the shared one unless another was given)."""
+        return self._gazetteer if self._gazetteer is not None else get_gazetteer()
+
+    def geocode(
+        self, query: str, exactly_one: bool = True, **kwargs: Any
+    ) -> Location | list[Location] | None:
+        """Return the place for ``query``, geopy-style: ``None`` when nothing matches.
+
+        A city name found in several states gives every match with
+        ``exactly_one=False`` and the biggest with ``exactly_one=True``.
+        """
+        try:
+            locations = self.locate(query)
+        except PlaceError:
+            return None
+        return locations[0] if exactly_one else locations
+
+    def reverse(
+        self, query: Any, exactly_one: bool = True, **kwargs: Any
+    ) -> Location | list[Location] | None:
+        """Return the ZIP nearest a point (``"lat, lon"``, a pair, or a geopy ``Point``)."""
+        try:
+            point = Point(query)
+        except (TypeError, ValueError):
+            return None
+        zip5, miles = nearest_zip_miles(self.gazetteer, point.latitude, point.longitude)
+        if miles > MAX_MILES_FROM_US:
+            return None
+        location = self._zip_location(zip5, str(query))
+        return location if exactly_one else [location]
+
+    def locate(self, query: str) -> list[Location]:
+        """Return every match for ``query`` (several only for a city without a state).
+
+        Raises :class:`PlaceNotFoundError` (with suggestions) when nothing
+        matches, and :class:`PlaceError` for input that cannot be a place,
+        such as a 3-digit number or coordinates outside the US.
+        """
+        text = clean_query(query)
+        zip5 = zip_code(text)
+        if zip5 is not None:
+            return [self._zip_location(zip5, text)]
+        if is_digits_only(text):
+            raise PlaceError(
+                f"{quote(text)} isn't a ZIP code: ZIP codes have 5 digits, like 80202. "
+                "You can also type a city and state (Denver, CO)."
+            )
+        point = coordinates(text)
+        if point is not None:
+            return [self._coordinates_location(*point, text)]
+        trailing = trailing_zip(text)
+        if trailing is None:
+            return self._city_locations(text, text)
+        place, zip5 = trailing
+        zip_point = self.gazetteer.zip_point(zip5)
+        # "Denver, CO 80202": the ZIP gives the point once the rest checks out as a city.
+        # Anything else before a ZIP (a street address) is left to the online fallback.
+        city_states = {location.raw["state"] for location in self._city_locations(place, text)}
+        if zip_point is None:
+            raise unknown_zip(zip5)
+        if zip_point[2] not in city_states:
+            raise PlaceError(
+                f"ZIP code {zip5} is in {zip_point[2]}, not {', '.join(sorted(city_states))}. "
+                "Check the ZIP code or the city and state."
+            )
+        return [self._zip_location(zip5, text)]
+
+    # -- the kinds of place
+
+    def _zip_location(self, zip5: str, query: str) -> Location:
+        point = self.gazetteer.zip_point(zip5)
+        if point is None:
+            raise unknown_zip(zip5)
+        lat, lon, state, city = point
+        label = f"{city}, {state} {zip5}"
+        return _location(query, label, lat, lon, state, "zip", city=city, zip5=zip5)
+
+    def _coordinates_location(self, lat: float, lon: float, query: str) -> Location:
+        if not in_lat_lon_range(lat, lon):
+            swapped = abs(lon) <= 90.0 and abs(lat) <= 180.0
+            if swapped and is_near_us(self.gazetteer, lon, lat):
+                hint = f" Latitude comes first: did you mean {lon:.4f}, {lat:.4f}?"
+            else:
+                hint = ""
+            raise PlaceError(
+                "Latitude must be between -90 and 90 and longitude between -180 and 180, "
+                f"like 39.74, -104.99.{hint}"
+            )
+        try:
+            return self._nearest_zip_location(lat, lon, query)
+        except PlaceError as outside:
+            if lon > 0.0 and is_near_us(self.gazetteer, lat, -lon):
+                raise PlaceError(
+                    f"{outside} US longitudes are negative: did you mean {lat:.4f}, {-lon:.4f}?"
+                ) from None
+            raise
+
+    def _nearest_zip_location(self, lat: float, lon: float, query: str) -> Location:
+        zip5, miles = nearest_zip_miles(self.gazetteer, lat, lon)
+        point = self.gazetteer.zip_point(zip5)
+        if point is None or miles > MAX_MILES_FROM_US:
+            raise PlaceError(
+                f"That point ({lat:.4f}, {lon:.4f}) is about {miles:,.0f} miles from the nearest "
+                "US ZIP code, and this directory only covers the United States."
+            )
+        _, _, state, city = point
+        label = f"{lat:.4f}, {lon:.4f} (near {city}, {state})"
+        return _location(query, label, lat, lon, state, "coordinates", city=city, zip5=zip5)
+
+    def _city_locations(self, place: str, query: str) -> list[Location]:
+        gazetteer = self.gazetteer
+        parts = comma_parts(place)
+        if len(parts) == 2:
+            city, state_text = parts
+            state = normalize_state(state_text)
+            if state is None:
+                raise PlaceNotFoundError(
+                    f"We couldn't find {quote(query)}: {quote(state_text)} isn't a US state "
+                    "we know. Use its name or two-letter code, like Denver, CO.",
+                    gazetteer.suggest_cities(city),
+                )
+            return self._cities_in(city, state, query)
+        if len(parts) > 2:
+            # A street address: the online fallback's job, if the operator turned it on.
+            raise not_found(query, [])
+        return self._cities_without_comma(place, query)
+
+    def _cities_without_comma(self, place: str, query: str) -> list[Location]:
+        gazetteer = self.gazetteer
+        words = place.split()
+        first_guess: tuple[str, str] | None = None
+        # "Denver CO", "Charlotte North Carolina", "Washington District of Columbia".
+        for state_words in (1, 2, 3):
+            if len(words) <= state_words:
+                break
+            state = normalize_state(" ".join(words[-state_words:]))
+            if state is None:
+                continue
+            city = " ".join(words[:-state_words])
+            matches = gazetteer.find_city(city, state)
+            if matches:
+                return [_city_location(matches[0], query)]
+            first_guess = first_guess or (city, state)
+        matches = gazetteer.find_city(place)
+        if matches:
+            return [_city_location(match, query) for match in matches]
+        state = normalize_state(place)
+        if state == "DC":
+            return self._cities_in("Washington", "DC", query)
+        if state is not None:
+            raise PlaceError(
+                f"{quote(place)} is a whole state. Add a city or a ZIP code, "
+                f"like {_biggest_city_label(gazetteer, state)}."
+            )
+        if first_guess is not None:
+            raise not_found(query, gazetteer.suggest_cities(*first_guess))
+        raise not_found(query, gazetteer.suggest_cities(place))
+
+    def _cities_in(self, city: str, state: str, query: str) -> list[Location]:
+        matches = self.gazetteer.find_city(city, state)
+        if not matches:
+            raise not_found(query, self.gazetteer.suggest_cities(city, state))
+        return [_city_location(matches[0], query)]
+
+
+def nearest_zip_miles(gazetteer: Gazetteer, lat: float, lon: float) -> tuple[str, float]:
+    """The ZIP nearest a point and how far its centroid is, in miles."""
+    zip5 = gazetteer.nearest_zip(lat, lon)
+    point = gazetteer.zip_point(zip5)
+    if point is None:
+        return zip5, float("inf")
+    return zip5, float(great_circle_miles(lat, lon, point[0], point[1]))
+
+
+def is_near_us(gazetteer: Gazetteer, lat: float, lon: float) -> bool:
+    """Whether the point is within :data:`MAX_MILES_FROM_US` of a US ZIP centroid."""
+    return nearest_zip_miles(gazetteer, lat, lon)[1] <= MAX_MILES_FROM_US
+
+
+def _biggest_city_label(gazetteer: Gazetteer, state: str) -> str:
+    cities = gazetteer.cities
+    in_state = cities[cities["state"] == state]
+    if in_state.empty:
+        return "Denver, CO"
+    biggest = int(in_state["zip_count"].to_numpy().argmax())
+    return f"{in_state['city'].iloc[biggest]}, {state}"
+
+
+def _location(
+    query: str,
+    label: str,
+    lat: float,
+    lon: float,
+    state: str,
+    precision: Precision,
+    *,
+    city: str | None,
+    zip5: str | None,
+) -> Location:
+    raw = {
+        "query": query,
+        "label": label,
+        "precision": precision,
+        "state": state,
+        "city": city,
+        "zip": zip5,
+        "lat": lat,
+        "lon": lon,
+    }
+    return Location(label, (lat, lon), raw)
+
+
+def _city_location(match: CityMatch, query: str) -> Location:
+    return _location(
+        query,
+        match.label,
+        match.lat,
+        match.lon,
+        match.state,
+        "city",
+        city=match.city,
+        zip5=match.zip,
+    )
