@@ -1,18 +1,18 @@
 """The admin commands of ``python -m directory``: import, diff, geocode, backups, restore,
 hash-password.
 
-Every change goes through :mod:`directory.storage`, so the command line gets
-the same validation, lock, backup, atomic write and audit line as the admin
-page. Exit codes follow the rest of the CLI: 0 done, 1 refused (invalid data,
-a declined confirmation, a conflicting save), 2 bad usage or a file that
-cannot be used.
+Every change goes through :mod:`directory.admin` (review, then save against
+the hash that was shown) and so :mod:`directory.storage`: the command line
+gets the same validation, conflict check, lock, backup, atomic write and
+audit line as the admin page. Exit codes follow the rest of the CLI: 0 done,
+1 refused (invalid data, a declined confirmation, a conflicting save), 2 bad
+usage or a file that cannot be used.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -20,13 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from directory import storage
+from directory import admin, storage
+from directory.admin import CurrentData, Review
 from directory.changes import diff_tables
-from directory.csvfile import write_csv_text
-from directory.dataset import LoadedClinics, load_clinics, parse_clinics, read_data_file
+from directory.dataset import load_clinics, parse_clinics, read_data_file
 from directory.errors import DataConflictError
 from directory.geocoding import ONLINE_GEOCODING_ENV, USER_AGENT_ENV, online_geocoder_from_env
-from directory.history import backups_folder, resolve_backup
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 DIFF_LINES_SHOWN = 200
@@ -98,7 +97,8 @@ def current_user() -> str:
 
 
 def _import(args: argparse.Namespace) -> int:
-    new = parse_clinics(read_data_file(args.new))
+    data = read_data_file(args.new)
+    new = parse_clinics(data)
     if not new.report.valid:
         print(args.new)
         print(new.report.to_text())
@@ -106,11 +106,13 @@ def _import(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if new.report.warning_count:
         print(f"{args.new}: {new.report.to_text()}\n")
-    where = f"{args.data}" if args.data.exists() else f"{args.data} (a new file)"
-    current = _show_changes(args.data, new, f"Changes to {where}:")
+    current = admin.read_current(args.data).require(allow_missing=True)
+    where = f"{args.data} (a new file)" if current.missing else f"{args.data}"
+    review = admin.review_loaded(new, current.table, payload=data)
+    _show_changes(review, f"Changes to {where}:")
     return _save_confirmed(
         args.data,
-        new,
+        review,
         current,
         ask=not args.yes,
         action="import",
@@ -118,36 +120,21 @@ def _import(args: argparse.Namespace) -> int:
     )
 
 
-def _show_changes(path: Path, new: LoadedClinics, heading: str) -> tuple[str, LoadedClinics] | None:
-    """Print what saving ``new`` over ``path`` would change; return the current data."""
-    current = _current(path)
-    changes = diff_tables(current[1].table if current else new.table.head(0), new.table)
+def _show_changes(review: Review, heading: str) -> None:
+    """Print what saving the review would change."""
     print(heading)
-    print(changes.to_text(limit=DIFF_LINES_SHOWN))
-    return current
-
-
-def _current(path: Path) -> tuple[str, LoadedClinics] | None:
-    """The data file's hash and parsed content, or None if there is no data file yet."""
-    return _read_current(path) if path.exists() else None
-
-
-def _read_current(path: Path) -> tuple[str, LoadedClinics]:
-    """The data file's hash and parsed content (:class:`DataFileError` if unreadable)."""
-    data = read_data_file(path)
-    return hashlib.sha256(data).hexdigest(), parse_clinics(data)
+    print(review.changes.to_text(limit=DIFF_LINES_SHOWN))
 
 
 def _save_confirmed(
     path: Path,
-    new: LoadedClinics,
-    current: tuple[str, LoadedClinics] | None,
+    review: Review,
+    current: CurrentData,
     *,
     ask: bool,
     action: str,
     question: str = "",
     based_on_current: bool | None = None,
-    audit_extra: dict[str, Any] | None = None,
 ) -> int:
     """Ask (unless told not to), then save; the shared end of import, restore and geocode.
 
@@ -163,20 +150,19 @@ def _save_confirmed(
         return EXIT_INVALID
     based_on = ask if based_on_current is None else based_on_current
     try:
-        result = storage.save_loaded(
+        result = admin.save_review(
             path,
-            new,
+            review,
             who=current_user(),
             action=action,
-            based_on_sha256=current[0] if based_on and current is not None else None,
-            current=(current[0], current[1].table) if current else None,
-            audit_extra=audit_extra,
+            based_on=current.sha256 if based_on else None,
+            current=current,
         )
     except DataConflictError as error:
         print(f"error: {error}", file=sys.stderr)
         print(error.changes, file=sys.stderr)
         return EXIT_INVALID
-    if result.audit.get("written") is False:
+    if not admin.is_written(result):
         print(f"nothing to do: {path} already holds exactly this data")
         return EXIT_OK
     print(f"saved {path}: {result.changes.summary()}")
@@ -229,8 +215,9 @@ def _geocode(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-    current = _read_current(args.path)
-    filled, fills = storage.fill_coordinates(current[1].table, online=online, progress=_show_fill)
+    current = admin.read_current(args.path).require()
+    filling = admin.fill_coordinates(current, online=online, progress=_show_fill)
+    fills = filling.fills
     if not fills:
         print(f"{args.path}: every clinic already has coordinates; nothing to fill")
         return EXIT_OK
@@ -240,17 +227,16 @@ def _geocode(args: argparse.Namespace) -> int:
         f"address, {counts.get('zip', 0)} from the ZIP code's centre (approximate), "
         f"{counts.get('none', 0)} could not be placed (unknown ZIP)"
     )
-    if args.dry_run or counts.get("none", 0) == len(fills):
+    if args.dry_run or not filling.placed:
         print("dry run: nothing was saved" if args.dry_run else "nothing was saved")
         return EXIT_OK
-    new = parse_clinics(write_csv_text(filled))
-    if not new.report.valid:
-        print(new.report.to_text())
+    if not filling.review.report.valid:
+        print(filling.review.report.to_text())
         print(f"nothing was saved; fix the errors in {args.path} first")
         return EXIT_INVALID
     # Online geocoding takes a second per clinic: if someone saved meanwhile, refuse.
     return _save_confirmed(
-        args.path, new, current, ask=False, action="geocode", based_on_current=True
+        args.path, filling.review, current, ask=False, action="geocode", based_on_current=True
     )
 
 
@@ -277,26 +263,23 @@ def _backups(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    chosen: Path = args.backup
-    if not chosen.exists() and len(chosen.parts) == 1:
-        chosen = backups_folder(args.data) / chosen.name  # a bare name, as `backups` lists it
-    backup = resolve_backup(Path(os.path.realpath(args.data)), chosen)
-    new = parse_clinics(read_data_file(backup))
+    backup = admin.resolve_backup(args.data, args.backup)
+    data = read_data_file(backup)
+    new = parse_clinics(data)
     if not new.report.valid:
         print(new.report.to_text())
         print(f"{backup.name} has errors, so it cannot be restored; nothing was changed")
         return EXIT_INVALID
-    current = _show_changes(
-        args.data, new, f"Restoring {backup.name} would make these changes to {args.data}:"
-    )
+    current = admin.read_current(args.data).require(allow_missing=True)
+    review = admin.review_loaded(new, current.table, payload=data, restores=backup)
+    _show_changes(review, f"Restoring {backup.name} would make these changes to {args.data}:")
     return _save_confirmed(
         args.data,
-        new,
+        review,
         current,
         ask=not args.yes,
         action="restore",
         question=f"Restore {backup.name} as {args.data}?",
-        audit_extra={"restored_from": backup.name},
     )
 
 

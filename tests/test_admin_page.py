@@ -1,4 +1,4 @@
-"""The "For admins" page through AppTest, and the pure functions behind its upload and editor."""
+"""The "For admins" page through AppTest (its workflow without a browser: tests/test_admin.py)."""
 
 # Made-up test passwords, not secrets.
 # ruff: noqa: S105, S106
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import HEADER, csv_text, row, telehealth_row
+from conftest import csv_text, row, telehealth_row
 from streamlit.testing.v1 import AppTest
 
 from directory import auth, schema, storage
@@ -271,57 +271,7 @@ def test_data_health_shows_counts_problems_stale_and_approximate(data_file):
     assert counts.loc["all", "all"] == 3
 
 
-def test_health_summary_function():
-    today = date(2026, 11, 20)
-    loaded = parse_clinics(
-        csv_text(
-            row(last_verified="2026-09-14"),
-            row(id="a", name="A", address="2 Main St", last_verified="2025-01-01"),
-            row(id="b", name="B", address="3 Main St", last_verified="", latitude="", longitude=""),
-        ),
-        today=today,
-    )
-    health = admin.health_summary(loaded, today)
-    assert health.stale.to_dict("records") == [
-        {"id": "b", "name": "B", "last_verified": "never"},
-        {"id": "a", "name": "A", "last_verified": "2025-01-01"},
-    ]
-    assert health.approximate["id"].tolist() == ["b"]
-    assert health.counts.loc["CO", "clinic"] == 3
-
-
 # --- upload --------------------------------------------------------------------------------------
-
-
-def test_review_csv_with_a_real_file(tmp_path):
-    today = date(2026, 11, 20)
-    current = parse_clinics(csv_text(row(), telehealth_row()), today=today)
-    upload = tmp_path / "upload.csv"
-    upload.write_text(
-        csv_text(row(name="Mile High Ketamine (renamed)"), row(id="new-one", address="9 Elm St")),
-        encoding="utf-8",
-    )
-    review = admin.review_csv(upload.read_bytes(), current.table, today=today)
-    assert review.report.valid
-    assert review.can_save
-    assert review.payload == upload.read_bytes()
-    assert review.changes.added == ["new-one"]
-    assert review.changes.removed == ["homeward-telehealth"]
-    [change] = review.changes.changed["mile-high-ketamine-denver"]
-    assert (change.column, change.new) == ("name", "Mile High Ketamine (renamed)")
-    assert not any(str(c).startswith("_") for c in review.table.columns)
-
-
-def test_review_csv_blocks_errors_and_no_op_uploads():
-    today = date(2026, 11, 20)
-    current = parse_clinics(csv_text(row()), today=today)
-    bad = admin.review_csv(csv_text(row(state="ZZ")).encode(), current.table, today=today)
-    assert not bad.report.valid
-    assert not bad.can_save
-    same = admin.review_csv(csv_text(row()), current.table, today=today)
-    assert same.report.valid
-    assert same.changes.is_empty
-    assert not same.can_save
 
 
 def test_upload_then_save_writes_file_backup_and_audit_line(data_file):
@@ -375,46 +325,6 @@ def test_a_conflicting_save_is_refused_and_keeps_the_other_change(data_file):
 # --- edit in place -------------------------------------------------------------------------------
 
 
-def editor_base() -> pd.DataFrame:
-    return admin.editor_frame(parse_clinics(rows_csv()).table)
-
-
-def test_editor_frame_has_csv_columns_as_strings():
-    frame = editor_base()
-    assert list(frame.columns) == list(HEADER)
-    assert all(frame[c].map(type).eq(str).all() for c in frame.columns)
-    assert frame.loc[0, "latitude"] == "39.7501"
-    assert frame.loc[1, "latitude"] == ""
-
-
-def test_review_edits_change_add_and_delete():
-    base = editor_base()
-    edited = base.copy()
-    edited.loc[0, "price_per_session_usd"] = "600"
-    edited = edited.drop(index=2)  # delete the telehealth row
-    added = {**row(id="new-clinic", address="5 New St", last_verified=RECENT)}
-    edited = pd.concat([edited, pd.DataFrame([added])], ignore_index=True)
-    edited.loc[len(edited)] = [None] * len(edited.columns)  # an empty new row is ignored
-    review = admin.review_edits(edited, base, today=TODAY)
-    assert review.report.valid, review.report.to_text()
-    assert review.changes.added == ["new-clinic"]
-    assert review.changes.removed == ["homeward-telehealth"]
-    [change] = review.changes.changed["mile-high-ketamine-denver"]
-    assert change.column == "price_per_session_usd"
-    assert isinstance(review.payload, str)
-    assert review.can_save
-
-
-def test_review_edits_without_changes_is_empty_and_errors_block():
-    base = editor_base()
-    assert admin.review_edits(base.copy(), base, today=TODAY).changes.is_empty
-    broken = base.copy()
-    broken.loc[0, "phone"] = "call us"
-    review = admin.review_edits(broken, base, today=TODAY)
-    assert not review.report.valid
-    assert not review.can_save
-
-
 def test_edit_in_the_page_then_save(data_file):
     at = signed_in()
     [editor] = at.data_editor
@@ -437,6 +347,31 @@ def test_edit_in_the_page_then_save(data_file):
     assert saved.loc[0, "name"] == "Edited In Place"
     [entry] = audit_entries(data_file)
     assert (entry["who"], entry["action"]) == (ADMIN, "edit")
+
+
+def test_a_lone_carriage_return_typed_in_a_cell_stays_in_that_cell(data_file):
+    # The editor's CSV once left a lone "\r" unquoted: "invalid: 4 rows, 7 errors".
+    at = signed_in()
+    [editor] = at.data_editor
+    at.session_state[editor.key] = {
+        "edited_rows": {0: {"notes": "line one\rline two"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="admin_edit_review").click().run()
+    no_exception(at)
+    summaries = [t.value for t in at.text if t.value.startswith(("valid", "invalid"))]
+    assert len(summaries) == 1
+    assert summaries[0].startswith("valid: 3 rows, 0 errors"), summaries
+    at.button(key="admin_edit_save").click().run()
+    no_exception(at)
+    saved = load_clinics(data_file)
+    assert saved.report.valid
+    assert len(saved.table) == 3
+    notes = saved.table.loc[0, "notes"]
+    assert "line one" in notes
+    assert "line two" in notes
 
 
 def test_edits_based_on_an_old_version_are_refused(data_file):
@@ -522,6 +457,20 @@ def test_restore_a_backup_after_confirmation(data_file):
     assert [e["action"] for e in audit_entries(data_file)][:1] == ["restore"]
 
 
+def test_a_backup_with_errors_offers_no_restore(data_file):
+    folder = data_file.parent / "backups"
+    folder.mkdir()
+    (folder / "clinics-20260101T000000Z.csv").write_text(csv_text(row(state="ZZ")))
+    before = data_file.read_bytes()
+    at = signed_in()
+    at.button(key="admin_restore_start").click().run()
+    no_exception(at)
+    assert "must be fixed" in texts(at)
+    assert "admin_restore_confirm" not in [b.key for b in at.button]
+    assert "admin_restore_cancel" in [b.key for b in at.button]
+    assert data_file.read_bytes() == before
+
+
 def load_clinics_bytes(data: bytes) -> pd.DataFrame:
     return parse_clinics(data).table
 
@@ -554,12 +503,6 @@ def test_missing_data_file_is_a_message_not_a_traceback(data_file):
     at = signed_in()
     no_exception(at)
     assert "no such file" in " ".join(e.value for e in at.error)
-
-
-def test_audit_frame_flattens_nested_values():
-    frame = admin.audit_frame([{"who": "a", "changes": {"added": ["x"]}, "n": 1}])
-    assert frame.loc[0, "changes"] == '{"added": ["x"]}'
-    assert frame.loc[0, "n"] == 1
 
 
 def test_health_warns_when_a_header_error_hides_every_listing(data_file: Path) -> None:

@@ -16,7 +16,15 @@ import streamlit as st
 
 from directory import content
 from directory.dataset import LoadedClinics, load_clinics
-from directory.errors import ConfigError, DataFileError, DirectoryError, PlaceError
+from directory.errors import (
+    ConfigError,
+    DataConflictError,
+    DataFileError,
+    DirectoryError,
+    InvalidDataError,
+    PlaceError,
+    SaveError,
+)
 from directory.geocoding import OnlineGeocoder, online_geocoder_from_env
 from directory.listing import escape_markdown
 from directory.maps import TileSettings, tile_settings_from_env
@@ -76,23 +84,52 @@ def is_sample_data(table: object) -> bool:
     return bool(fictional_phone.all() and example_site.all())
 
 
-def user_message(error: DirectoryError | OSError, *, for_admin: bool = False) -> str:
+CONFLICT_ADVICE = (
+    "Their change is kept: check what is shown below, then make your change again on top "
+    "of the current data."
+)
+"""Said after the conflict itself (``storage.CONFLICT_MESSAGE``, the one wording of it)."""
+
+
+def user_message(
+    error: DirectoryError | OSError, *, for_admin: bool = False, saving: bool = False
+) -> str:
     """The one place errors become words on the page.
 
     Messages quote what the person typed (or what a shared link carried), so they are
     escaped: a "place" like ``[Call now](https://...)`` must not become a live link.
     Patients get a calm sentence about an unreadable data file; admins get the reason.
+    ``saving`` says the error stopped a save (an admin's upload, edit, restore...), so
+    the message says that nothing was saved; :func:`directory.admin.error_details`
+    gives the text shown under it (a conflict's changes, an invalid file's report).
     """
     if isinstance(error, PlaceError):
         return escape_markdown(str(error))
+    if isinstance(error, DataConflictError):
+        return f"{_sentence(error)} {CONFLICT_ADVICE}"
+    if isinstance(error, InvalidDataError):
+        return "Nothing was saved: the data has errors (listed below). Fix them and try again."
+    if isinstance(error, SaveError) and for_admin:
+        # Already says what happened to the file ("...; nothing was changed").
+        return _sentence(error)
     if isinstance(error, DataFileError | OSError):
         if for_admin:  # admins need the path and the reason to fix it
-            return "The data file cannot be read: " + escape_markdown(str(error))
+            reason = "The data file cannot be read: " + escape_markdown(str(error))
+            return f"Nothing was saved. {reason}" if saving else reason
         return (
             "The clinic list cannot be loaded right now. Please try again later. If you "
             "need help now, call or text 988."
         )
+    if for_admin:
+        return f"Nothing was saved: {escape_markdown(str(error))}." if saving else _sentence(error)
     return "Sorry, something went wrong: " + escape_markdown(str(error))
+
+
+def _sentence(error: Exception) -> str:
+    """An error's message as an escaped sentence: capital first letter, final full stop."""
+    text = escape_markdown(str(error).strip())
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 @st.cache_resource
