@@ -187,14 +187,44 @@ class ValidationReport:
         return "\n".join(out)
 
 
+@dataclass(frozen=True)
+class Flag:
+    """Rows a check selected in one column; each row's message is made from its value.
+
+    ``values`` are the cells as the admin typed them (what the report quotes); ``message``
+    is called once per distinct value among the selected rows.
+    """
+
+    severity: Severity
+    mask: npt.NDArray[np.bool_]
+    column: str
+    values: pd.Series
+    message: Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One problem for the row at ``position``, when its message depends on more than one cell."""
+
+    severity: Severity
+    position: int
+    column: str
+    value: str
+    message: str
+
+
+Finding = Flag | RowProblem
+"""What a validation check returns: problems found, not yet added to any report."""
+
+
 class Checker:
-    """Adds problems for the table rows a boolean mask selects, with each row's line and value.
+    """Adds findings to a report, with each row's line; tracks which rows have an error.
 
     ``lines`` holds each row's start line. Rows that already have an error when the
     checker is made were misread by the CSV reader (too many cells, an unclosed quote):
-    their values sit in the wrong columns, so further checks skip them rather than add
-    misleading noise. ``has_error`` marks every row with an error, including errors past
-    the report's cap, which are only counted.
+    their values sit in the wrong columns, so findings for them are dropped rather than
+    add misleading noise. ``has_error`` marks every row with an error, including errors
+    past the report's cap, which are only counted.
     """
 
     def __init__(self, report: ValidationReport, lines: npt.NDArray[np.int64]) -> None:
@@ -202,6 +232,21 @@ class Checker:
         self.lines = lines
         self.misread: npt.NDArray[np.bool_] = np.isin(lines, list(report.lines_with_errors()))
         self.has_error: npt.NDArray[np.bool_] = self.misread.copy()
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        """Add what a check found, in the order it was found."""
+        for finding in findings:
+            if isinstance(finding, Flag):
+                self.flag(
+                    finding.severity, finding.mask, finding.column, finding.values, finding.message
+                )
+            elif not self.misread[finding.position]:
+                if finding.severity == "error":
+                    self.has_error[finding.position] = True
+                line = int(self.lines[finding.position])
+                self.report.add(
+                    finding.severity, Problem(line, finding.column, finding.value, finding.message)
+                )
 
     def flag(
         self,
@@ -211,6 +256,7 @@ class Checker:
         values: pd.Series,
         message: Callable[[str], str],
     ) -> None:
+        """Add a problem for every row ``mask`` selects (see :class:`Flag`)."""
         positions = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.misread)
         if not len(positions):
             return

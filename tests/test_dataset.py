@@ -145,6 +145,7 @@ ACCEPTED = [
     accepted("modalities", "at-home", "at_home"),
     accepted("modalities", "nasal | IV", "iv;nasal"),
     accepted("modalities", "IM, oral; iv;IV", "iv;im;oral"),
+    accepted("modalities", "at_home;oral", "oral;at_home", name="clinic-keeps-oral"),
     accepted("conditions", "PTSD; Treatment-Resistant Depression", "ptsd;depression"),
     accepted("conditions", "C-PTSD", "ptsd"),
     accepted("payment", "Cash;CareCredit", "self_pay;financing"),
@@ -327,6 +328,62 @@ def test_every_schema_column_has_an_accepted_and_a_rejected_case() -> None:
     optional_free_text = {"insurers", "languages", "notes", "address", "city", "name"}
     assert set(schema.COLUMN_NAMES) - columns(ACCEPTED) <= optional_free_text
     assert set(schema.COLUMN_NAMES) - columns(REJECTED) <= optional_free_text - {"name"}
+
+
+# --- telehealth rows: at-home care only -----------------------------------------------------
+
+FOLDED = "lists oral on a telehealth row; read as 'at_home'"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        pytest.param("at_home;oral", "at_home", id="at-home-and-oral"),
+        pytest.param("oral", "at_home", id="oral-alone"),
+        pytest.param("Sublingual", "at_home", id="sublingual"),
+        pytest.param("Oral | At-Home", "at_home", id="other-spellings"),
+    ],
+)
+def test_oral_on_a_telehealth_row_is_read_as_at_home_with_a_warning(
+    tmp_path: Path, typed: str, expected: str
+) -> None:
+    loaded = load_rows(tmp_path, BOSTON, telehealth_row(modalities=typed))
+    assert loaded.report.valid, loaded.report.to_text()
+    [warning] = loaded.report.warnings
+    assert (warning.line, warning.column, warning.value) == (3, "modalities", typed)
+    assert FOLDED in warning.message
+    assert loaded.table.loc[1, "modalities"] == expected
+    assert list(loaded.usable()["id"]) == [BOSTON["id"], TELE["id"]]
+
+
+def test_the_oral_on_telehealth_warning_word_for_word(tmp_path: Path) -> None:
+    loaded = load_rows(tmp_path, telehealth_row(modalities="at_home;oral"))
+    assert [str(p) for p in loaded.report.warnings] == [
+        "line 2, column modalities: 'at_home;oral' lists oral on a telehealth row; read as "
+        "'at_home' (tablets or lozenges taken at home). For oral doses given in a clinic, "
+        "add a clinic row"
+    ]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        pytest.param("at_home;iv", id="iv"),
+        pytest.param("at_home;IM", id="im"),
+        pytest.param("Spravato", id="nasal"),
+        pytest.param("oral;nasal", id="oral-and-nasal"),
+        pytest.param("at_home;oral;iv", id="oral-and-iv"),
+    ],
+)
+def test_in_clinic_only_care_on_a_telehealth_row_is_an_error(tmp_path: Path, typed: str) -> None:
+    loaded = load_rows(tmp_path, BOSTON, telehealth_row(modalities=typed))
+    [error] = loaded.report.errors
+    assert (error.line, error.column, error.value) == (3, "modalities", typed)
+    assert "includes care given in a clinic; a telehealth row can only offer at_home" in (
+        error.message
+    )
+    assert loaded.report.warnings == []  # oral is not also folded on a rejected row
+    assert list(loaded.usable()["id"]) == [BOSTON["id"]]
 
 
 # --- other per-row checks -----------------------------------------------------------------
@@ -894,6 +951,7 @@ def test_every_accepted_web_address_is_linked_on_the_card(url: str) -> None:
     assert_links_to(card_link(loaded.usable().iloc[0]), url)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.one_of(
@@ -947,6 +1005,7 @@ def test_malformed_corpus_file(name: str) -> None:
 HEADER_BYTES = ",".join(HEADER).encode() + b"\n"
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.one_of(
@@ -971,6 +1030,7 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
 cells = st.one_of(st.text(max_size=12), st.sampled_from(PLAUSIBLE_CELLS))
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(cells, max_size=len(HEADER) + 2), max_size=6))
 def test_arbitrary_rows_under_a_valid_header_never_raise(rows: list[list[str]]) -> None:
@@ -988,6 +1048,7 @@ def test_arbitrary_rows_under_a_valid_header_never_raise(rows: list[list[str]]) 
     assert (loaded.table[schema.LINE].diff().dropna() > 0).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(st.characters(categories=["Cs", "L", "P"]) | st.sampled_from(',\n"'), max_size=40))
 def test_text_with_lone_surrogates_never_raises(tail: str) -> None:

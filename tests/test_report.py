@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from directory.report import MAX_PROBLEMS_KEPT, Checker, Problem, ValidationReport, quote_value
+from directory.report import (
+    MAX_PROBLEMS_KEPT,
+    Checker,
+    Flag,
+    Problem,
+    RowProblem,
+    ValidationReport,
+    quote_value,
+)
 
 
 @pytest.mark.parametrize(
@@ -129,6 +137,37 @@ def test_checker_warnings_do_not_mark_rows() -> None:
     check.flag("warning", np.array([True, True]), "zip", pd.Series(["a", "b"]), str)
     assert not check.has_error.any()
     assert [(p.line, p.value) for p in report.warnings] == [(2, "a"), (3, "b")]
+
+
+def test_checker_adds_findings_in_order_and_skips_misread_rows() -> None:
+    report = ValidationReport()
+    report.error(3, None, None, "this row has too many cells")
+    check = Checker(report, np.array([2, 3, 4], dtype=np.int64))
+    values = pd.Series(["a", "b", "c"])
+    check.add(
+        [
+            RowProblem("warning", 2, "latitude", "1, 2", "far away"),
+            RowProblem("error", 1, "latitude", "1, 2", "dropped: line 3 was misread"),
+            Flag("error", np.array([True, True, False]), "zip", values, lambda v: f"{v}!"),
+            RowProblem("error", 0, "name", "x", "per-row error"),
+        ]
+    )
+    assert [(p.line, p.column, p.value, p.message) for p in report.errors] == [
+        (3, None, None, "this row has too many cells"),
+        (2, "zip", "a", "a!"),
+        (2, "name", "x", "per-row error"),
+    ]
+    assert [str(p) for p in report.warnings] == ["line 4, column latitude: far away"]
+    assert check.has_error.tolist() == [True, True, False]
+
+
+def test_checker_row_problems_past_the_cap_are_counted_and_mark_the_row() -> None:
+    report = ValidationReport()
+    rows = MAX_PROBLEMS_KEPT + 3
+    check = Checker(report, np.arange(2, rows + 2, dtype=np.int64))
+    check.add(RowProblem("error", n, "id", "x", "bad") for n in range(rows))
+    assert (len(report.errors), report.errors_not_kept) == (MAX_PROBLEMS_KEPT, 3)
+    assert check.has_error.all()
 
 
 def test_the_report_keeps_a_bounded_number_but_counts_all() -> None:
