@@ -52,10 +52,15 @@ def miles_of(row: pd.Series) -> float | None:
     return None
 
 
+def format_miles(miles: float) -> str:
+    """A distance as patients read it everywhere: to 0.1 mile, thousands separated."""
+    return f"{miles:,.1f}"
+
+
 def distance_text(row: pd.Series, _today: date | None = None) -> str:
-    """``3.2 miles`` (to 0.1 mile, thousands separated), or ``""`` without a distance."""
+    """``3.2 miles``, or ``""`` without a distance."""
     miles = miles_of(row)
-    return "" if miles is None else f"{miles:,.1f} miles"
+    return "" if miles is None else f"{format_miles(miles)} miles"
 
 
 def format_price(price: object, kind: object) -> str:

@@ -24,11 +24,13 @@ from directory.facts import (
     distance_text,
     fact_text,
     facts_of,
+    format_miles,
     format_price,
     miles_of,
     states_text,
     verification,
 )
+from directory.phones import tel_uri
 from directory.search import DISTANCE_COLUMN, SearchResult
 
 __all__ = [
@@ -40,7 +42,6 @@ __all__ = [
     "escape_markdown",
     "format_price",
     "nearest_sentence",
-    "phone_link",
     "safe_link",
     "shortlist_html",
     "summary_sentence",
@@ -73,17 +74,6 @@ def safe_link(url: object) -> str | None:
     return quote(url, safe=_LINK_SAFE)
 
 
-def phone_link(phone: object) -> str | None:
-    """``tel:`` target for a formatted phone number: digits and ``+`` only."""
-    if not isinstance(phone, str) or not phone:
-        return None
-    main = re.split(r"\s*(?:ext\.?|x)\s*", phone, maxsplit=1, flags=re.IGNORECASE)[0]
-    digits = re.sub(r"[^\d+]", "", main)
-    if len(re.sub(r"\D", "", digits)) < 7:
-        return None
-    return "tel:" + (digits if digits.startswith("+") else "+1" + digits)
-
-
 def clinic_markdown(row: pd.Series, today: date) -> str:
     """The body of one clinic's card: every value escaped, links only from validated data."""
     lines: list[str] = []
@@ -95,7 +85,7 @@ def clinic_markdown(row: pd.Series, today: date) -> str:
     else:
         lines.append(f"Treats patients at home in: {escape_markdown(states_text(row))}")
     contact: list[str] = []
-    tel = phone_link(row.get("phone"))
+    tel = tel_uri(row.get("phone"))
     if tel:
         contact.append(f"**Phone:** [{escape_markdown(row.get('phone'))}]({tel})")
     website = safe_link(row.get("website"))
@@ -132,7 +122,7 @@ def clinic_title(row: pd.Series) -> str:
     title = escape_markdown(row.get("name"))
     miles = miles_of(row)
     if miles is not None:
-        title += f" · {miles:,.1f} mi"
+        title += f" · {format_miles(miles)} mi"
     return title
 
 
@@ -170,7 +160,7 @@ def shortlist_html(rows: pd.DataFrame, heading: str, today: date, *, note: str =
             if not text:
                 continue
             value = escape(text)
-            tel = phone_link(text) if label == "Phone" else None
+            tel = tel_uri(text) if label == "Phone" else None
             link = safe_link(text) if label == "Website" else None
             if tel is not None:
                 value = f'<a href="{escape(tel)}">{value}</a>'

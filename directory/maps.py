@@ -40,7 +40,9 @@ from folium.template import Template
 from directory import listing, schema
 from directory.distance import EARTH_RADIUS_MILES, great_circle_miles
 from directory.errors import ConfigError
+from directory.facts import format_miles
 from directory.geocoding import Origin
+from directory.phones import tel_uri
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_ATTRIBUTION = (
@@ -270,7 +272,7 @@ def marker_data(located: pd.DataFrame) -> dict[str, Any]:
     to 5 decimals (about a metre); ``colour``: one digit per clinic, the palette index of
     its first modality in schema order (the last one: none known); ``name`` (whitespace
     collapsed, :data:`NAMELESS` if empty); ``place`` ("City, ST"); ``phone``: as the
-    validated table holds it; ``tel``: its :func:`listing.phone_link` or ``""``; ``site``:
+    validated table holds it; ``tel``: its :func:`phones.tel_uri` or ``""``; ``site``:
     the website as :func:`listing.safe_link` makes it (a validated http(s) URL) or ``""``;
     ``away``: "12.3 mi away" or ``""``, or None for the whole column when no row has a
     distance; ``id``. Rows must have coordinates.
@@ -291,7 +293,9 @@ def marker_data(located: pd.DataFrame) -> dict[str, Any]:
     if "distance_miles" in located:
         miles = pd.to_numeric(located["distance_miles"], errors="coerce").to_numpy(dtype=np.float64)
         if np.isfinite(miles).any():
-            away = [f"{value:,.1f} mi away" if math.isfinite(value) else "" for value in miles]
+            away = [
+                f"{format_miles(value)} mi away" if math.isfinite(value) else "" for value in miles
+            ]
     city, state = _tidy(_texts(located, "city")), _tidy(_texts(located, "state"))
     separator = pd.Series(np.where((city != "") & (state != ""), ", ", ""), index=city.index)
     names = _tidy(_texts(located, "name"))
@@ -303,7 +307,7 @@ def marker_data(located: pd.DataFrame) -> dict[str, Any]:
         "name": names.where(names != "", NAMELESS).tolist(),
         "place": (city + separator + state).tolist(),
         "phone": phones.tolist(),
-        "tel": _each_distinct(phones, listing.phone_link),
+        "tel": _each_distinct(phones, tel_uri),
         "site": _each_distinct(_texts(located, "website"), listing.safe_link),
         "away": away,
         "id": _texts(located, "id").tolist(),

@@ -116,20 +116,6 @@ def test_verification_is_honest_about_age(last_verified, stale, text):
     assert text in checked.text
 
 
-@pytest.mark.parametrize(
-    ("phone", "target"),
-    [
-        ("(303) 555-0101", "tel:+13035550101"),
-        ("(303) 555-0101 ext. 12", "tel:+13035550101"),
-        ("+44 20 7946 0958", "tel:+442079460958"),
-        ("", None),
-        ("call us", None),
-    ],
-)
-def test_phone_links(phone, target):
-    assert listing.phone_link(phone) == target
-
-
 def test_telehealth_card_lists_states_and_monthly_price():
     card = listing.clinic_markdown(
         row(kind="telehealth", service_states="CO;NM", price_per_session_usd=200.0), TODAY

@@ -48,6 +48,7 @@ from directory.maps import (
     tile_settings_from_env,
     unpack,
 )
+from directory.phones import tel_uri
 from directory.synth import generate_clinics
 
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor"
@@ -270,7 +271,7 @@ def test_links_come_from_the_listing_rules_for_every_validated_clinic(synthetic)
     located = synthetic[synthetic["_lat"].notna()]
     data = data_of(build_map(synthetic))
     assert data["phone"] == list(located["phone"])
-    assert data["tel"] == [listing.phone_link(p) or "" for p in located["phone"]]
+    assert data["tel"] == [tel_uri(p) or "" for p in located["phone"]]
     assert data["site"] == [listing.safe_link(w) or "" for w in located["website"]]
     assert sum(map(bool, data["tel"])) > 250
     assert sum(map(bool, data["site"])) > 100
