@@ -44,7 +44,7 @@ from filelock import FileLock, Timeout
 from directory import history
 from directory.changes import ClinicChanges, diff_tables
 from directory.csvfile import read_written, write_csv_text
-from directory.dataset import LoadedClinics, parse_clinics, read_data_file
+from directory.dataset import LoadedClinics, parse_clinics
 from directory.edits import CoordinateFill, fill_coordinates, mark_verified
 from directory.errors import (
     DataConflictError,
@@ -65,7 +65,6 @@ __all__ = [
     "list_backups",
     "mark_verified",
     "read_audit_log",
-    "restore_backup",
     "save_clinics",
     "save_loaded",
 ]
@@ -191,29 +190,6 @@ def save_loaded(
             with contextlib.suppress(OSError):
                 history.prune_backups(path)
     return SaveResult(path, loaded.report, changes, backup, new_sha, entry)
-
-
-def restore_backup(
-    path: Path, backup: Path | Backup, *, who: str, based_on_sha256: str | None = None
-) -> SaveResult:
-    """Make a backup the current data again.
-
-    It is a save like any other: validated, the current file backed up first,
-    and audited (``restored_from`` names the backup). ``backup`` is a path or
-    a :class:`Backup` from :func:`list_backups`; only files in the data file's
-    backups folder are accepted (:class:`DataFileError` otherwise).
-    """
-    path = Path(os.path.realpath(path))
-    chosen = history.resolve_backup(path, backup.path if isinstance(backup, Backup) else backup)
-    loaded = parse_clinics(read_data_file(chosen))
-    return save_loaded(
-        path,
-        loaded,
-        who=who,
-        action="restore",
-        based_on_sha256=based_on_sha256,
-        audit_extra={"restored_from": chosen.name},
-    )
 
 
 # --- the steps of a save ------------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""What the admin page keeps in session state: its keys, who is signed in, and flash messages.
+
+Every module of the admin page imports its keys from here, so they are named
+once. Everything the page keeps starts with ``admin_`` or ``_admin_``, so
+signing out can forget all of it at once (:func:`forget_session`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+AUTHENTICATED = "admin_authenticated"
+ADMIN_NAME = "admin_name"
+PASSWORD_WIDGET = "admin_password"  # noqa: S105 (a widget key)
+NAME_WIDGET = "admin_login_name"
+FLASH = "_admin_flash"
+UPLOAD_GENERATION = "_admin_upload_generation"
+UPLOAD_WIDGET_PREFIX = "admin_upload_"
+EDITOR = "_admin_editor"
+EDITOR_WIDGET_PREFIX = "admin_editor_"
+EDIT_REVIEW = "_admin_edit_review"
+RESTORE = "_admin_restore"
+VERIFY_WIDGET = "admin_verify_ids"
+KEY_PREFIXES = ("admin_", "_admin_")
+
+
+def admin_name() -> str:
+    """The signed-in admin's name, as the change log records it."""
+    return str(st.session_state.get(ADMIN_NAME) or "admin")
+
+
+def forget_session() -> None:
+    """Remove everything the admin page keeps from session state (signing out, or locked)."""
+    for key in list(st.session_state.keys()):
+        if str(key).startswith(KEY_PREFIXES):
+            del st.session_state[key]
+
+
+# --- messages that survive the rerun after a button ---------------------------------------
+
+
+def flash(
+    kind: str, text: str, *, code: str | None = None, rows: list[dict[str, Any]] | None = None
+) -> None:
+    """Queue a message for the next run (``kind``: success, error, warning or info).
+
+    Callers escape any data value in ``text`` (it is shown as Markdown); ``code``
+    and ``rows`` are shown as plain text and a table.
+    """
+    messages = st.session_state.setdefault(FLASH, [])
+    messages.append({"kind": kind, "text": text, "code": code, "rows": rows})
+
+
+def render_flash() -> None:
+    """Show the queued messages once, then forget them."""
+    for message in st.session_state.pop(FLASH, []):
+        kind = message["kind"]
+        alert = getattr(st, kind if kind in ("success", "error", "warning") else "info")
+        alert(message["text"])
+        if message.get("code"):
+            st.code(message["code"], language=None)
+        if message.get("rows"):
+            st.dataframe(pd.DataFrame(message["rows"]), hide_index=True)
