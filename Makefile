@@ -21,9 +21,11 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev
 
 DATA        ?= data/clinics.csv
 CHROMIUM    := /usr/bin/chromium
+# axe-core (accessibility checks in the browser tests), pinned in package-lock.json.
+AXE         := node_modules/axe-core/axe.min.js
 PYTEST_ARGS ?=
 
-.PHONY: help run test test-fast lint typecheck bench chromium clean distclean
+.PHONY: axe help run test test-fast lint typecheck bench chromium clean distclean
 
 help:
 	@echo "make run [DATA=path]  start the app (default data: $(DATA))"
@@ -79,6 +81,21 @@ chromium:
 		     "browser tests will be skipped."; \
 	fi
 
+# The accessibility tests inject axe-core from npm into Chromium; they skip without it.
+$(AXE): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing npm (Debian package 'npm') for axe-core..."; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends npm >/dev/null || true; \
+	fi
+	@if command -v npm >/dev/null 2>&1 && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; then \
+		touch $@; \
+	else \
+		echo "note: could not install axe-core from npm; accessibility tests will be skipped." >&2; \
+	fi
+
+axe: $(AXE)
+
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -86,7 +103,7 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-test: $(DEV_STAMP) chromium lint typecheck
+test: $(DEV_STAMP) chromium axe lint typecheck
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 # The edit-test loop: skips @pytest.mark.slow (browser tests, big property tests,
@@ -109,4 +126,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

@@ -7,11 +7,15 @@ crisis line on every page and hands over to the navigation.
 import streamlit as st
 
 from directory.ui.common import render_crisis_line
+from directory.ui.style import apply_stylesheet, crisis_skip_link
 
 # An emoji favicon, not ":material/...": Streamlit fetches material favicons from Google's
-# font CDN, and the app makes no third-party requests.
-st.set_page_config(page_title="Ketamine Clinic Finder", page_icon="🧭", layout="wide")
+# font CDN, and the app makes no third-party requests. No page_title here: each page's
+# title names the page in the browser tab ("Find a clinic · Ketamine Clinic Finder").
+st.set_page_config(page_icon="🧭", layout="wide")
+apply_stylesheet()
 render_crisis_line()
+crisis_skip_link()
 page = st.navigation(
     [
         st.Page(
@@ -32,4 +36,5 @@ page = st.navigation(
         ),
     ]
 )
+st.set_page_config(page_title=f"{page.title} · Ketamine Clinic Finder")
 page.run()

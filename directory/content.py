@@ -28,10 +28,14 @@ def _terms_markdown(vocabulary: Vocabulary) -> str:
 
 # ---------------------------------------------------------------- always visible
 
+# The Veterans Crisis Line's own ways in (VA, veteranscrisisline.net): dial 988 then press 1,
+# text 838255, chat online, or for TTY dial 711 (the relay service) and then 988.
+VETERANS_CHAT_URL: Final[str] = "https://www.veteranscrisisline.net/get-help-now/chat/"
 CRISIS_LINES: Final[tuple[str, ...]] = (
-    "If you are in crisis, call or text **[988](tel:988)** (Suicide & Crisis Lifeline).",
-    "Veterans: dial **[988](tel:988)** then press 1, or text **[838255](sms:838255)**.",
-    "In immediate danger, call **[911](tel:911)**.",
+    "**In crisis?** Call or text **[988](tel:988)**, the Suicide & Crisis Lifeline.",
+    "**Veterans:** dial [988](tel:988) then press 1, text [838255](sms:838255), or "
+    f"[chat online]({VETERANS_CHAT_URL}). TTY: dial [711](tel:711), then 988.",
+    "**In immediate danger,** call **[911](tel:911)**.",
 )
 CRISIS_MARKDOWN: Final[str] = "  \n".join(CRISIS_LINES)
 """The crisis line, one short line per number (Markdown hard line breaks)."""

@@ -30,8 +30,9 @@ from directory.facts import (
     states_text,
     verification,
 )
+from directory.filters import filter_named
 from directory.phones import tel_uri
-from directory.search import DISTANCE_COLUMN, SearchResult
+from directory.search import DISTANCE_COLUMN, SearchQuery, SearchResult
 
 __all__ = [
     "COMPARISON_ROWS",
@@ -126,23 +127,69 @@ def clinic_title(row: pd.Series) -> str:
     return title
 
 
-def summary_sentence(result: SearchResult) -> str:
-    """``23 clinics within 25 miles of Denver, CO 80202`` (escaped for Markdown)."""
+def count_text(number: int, noun: str) -> str:
+    """``1 clinic``, ``1,234 clinics``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def summary_sentence(result: SearchResult, *, unfiltered: int | None = None) -> str:
+    """What the search found, in one line (escaped for Markdown).
+
+    ``23 clinics within 25 miles of Denver, CO 80202``, or with filters on
+    ``3 of 11 clinics within 25 miles of Denver, CO 80202 match your 2 filters``
+    (``unfiltered`` is how many there are without the filters).
+    """
     count = len(result.in_person)
-    noun = "clinic" if count == 1 else "clinics"
-    radius = f"{result.query.radius_miles:g}"
-    return f"{count} {noun} within {radius} miles of {escape_markdown(result.origin.label)}"
+    where = f"within {result.query.radius_miles:g} miles of {escape_markdown(result.origin.label)}"
+    filters = filter_count(result.query)
+    if not filters or not unfiltered:
+        return f"{count_text(count, 'clinic')} {where}"
+    verb = "matches" if filters == 1 and count == 1 else "match"
+    return (
+        f"{count:,} of {count_text(unfiltered, 'clinic')} {where} {verb} your "
+        f"{count_text(filters, 'filter')}"
+    )
+
+
+def filter_count(query: SearchQuery) -> int:
+    """How many filters are on, counting each chosen value: as many as there are chips."""
+    return sum(len(filter_named(name).chips(value)) for name, value in query.filters.items())
+
+
+def filters_in_words(query: SearchQuery) -> str:
+    """``IV infusion, Works with VA and Up to $100`` (escaped), or ``""`` with none on."""
+    labels = [
+        escape_markdown(chip.label)
+        for name, value in query.filters.items()
+        for chip in filter_named(name).chips(value)
+    ]
+    return (
+        labels[0]
+        if len(labels) == 1
+        else ", ".join(labels[:-1]) + " and " + labels[-1]
+        if labels
+        else ""
+    )
+
+
+def no_match_sentence(result: SearchResult) -> str:
+    """Why the list is empty, naming the filters in the way (escaped)."""
+    where = f"within {result.query.radius_miles:g} miles of {escape_markdown(result.origin.label)}"
+    filters = filters_in_words(result.query)
+    if not filters:
+        return f"There is no clinic in our list {where}."
+    noun = "filter" if filter_count(result.query) == 1 else "filters"
+    return f"No clinic {where} matches your {noun}: {filters}."
 
 
 def nearest_sentence(result: SearchResult) -> str | None:
-    """``Nothing within 25 miles; the nearest is 63 miles away in Pueblo, CO.``"""
+    """``The nearest that matches is 63 miles away, in Pueblo, CO.`` (escaped)."""
     if len(result.in_person) or result.nearest_outside_radius.empty:
         return None
     first = result.nearest_outside_radius.iloc[0]
     return (
-        f"Nothing within {result.query.radius_miles:g} miles; the nearest is "
-        f"{first[DISTANCE_COLUMN]:.0f} miles away in {escape_markdown(first['city'])}, "
-        f"{escape_markdown(first['state'])}."
+        f"The nearest that matches is {first[DISTANCE_COLUMN]:,.0f} miles away, in "
+        f"{escape_markdown(first['city'])}, {escape_markdown(first['state'])}."
     )
 
 

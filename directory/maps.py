@@ -164,6 +164,10 @@ class _ClinicLayer(MarkerCluster):
         }
 
 
+LEGEND_FOLD_BELOW_PX = 500
+"""Maps narrower than this (a phone) start with the legend folded."""
+
+
 class _Legend(MacroElement):
     """A Leaflet control saying which colour stands for which treatment (schema labels)."""
 
@@ -177,7 +181,12 @@ class _Legend(MacroElement):
                     L.DomEvent.disableClickPropagation(div);
                     return div;
                 };
-                legend.addTo({{ this._parent.get_name() }});
+                var map = {{ this._parent.get_name() }};
+                legend.addTo(map);
+                // On a small (phone) map the legend starts folded, so it hides no clinics.
+                if (map.getSize().x < {{ this.fold_below_px }}) {
+                    legend.getContainer().querySelector("details").removeAttribute("open");
+                }
             })();
         {% endmacro %}"""
     )
@@ -194,7 +203,12 @@ class _Legend(MacroElement):
             for colour, label in items
         )
         box = "background:#fff;padding:6px 8px;border-radius:4px;font-size:12px;line-height:1.6"
-        self.html_json = _script_json(f'<div style="{box}"><b>Main treatment</b>{rows}</div>')
+        title = "cursor:pointer;font-weight:bold;min-height:24px"
+        self.html_json = _script_json(
+            f'<details open style="{box}"><summary style="{title}">Main treatment</summary>'
+            f"{rows}</details>"
+        )
+        self.fold_below_px = LEGEND_FOLD_BELOW_PX
 
 
 def build_map(

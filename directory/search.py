@@ -212,3 +212,19 @@ def suggest_relaxations(index: ClinicIndex, query: SearchQuery) -> list[Relaxati
         if count:
             found.append(Relaxation(entry.name, entry.relax, count))
     return sorted(found, key=lambda r: -r.in_person_count)
+
+
+def suggest_wider_radius(
+    index: ClinicIndex, query: SearchQuery, choices: tuple[int, ...]
+) -> tuple[int, int] | None:
+    """The smallest of ``choices`` beyond the query's radius that finds a clinic, and how many.
+
+    None when even the widest finds none (or the radius is already the widest).
+    """
+    for miles in choices:
+        if miles <= query.radius_miles:
+            continue
+        count = len(search(index, dataclasses.replace(query, radius_miles=float(miles))).in_person)
+        if count:
+            return miles, count
+    return None

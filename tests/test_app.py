@@ -41,14 +41,14 @@ def plain(markdown: str) -> str:
 
 
 def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [s.value for s in at.subheader]
+    parts = [m.value for m in at.markdown] + [s.value for s in (*at.header, *at.subheader)]
     parts += [e.value for e in (*at.info, *at.warning, *at.error, *at.success, *at.caption)]
     return "\n".join(plain(str(p)) for p in parts)
 
 
 def shown_count(at: AppTest) -> int:
-    sentence = next(s.value for s in at.subheader if " within " in s.value)
-    return int(sentence.split()[0])
+    sentence = next(s.value for s in at.header if " within " in s.value)
+    return int(sentence.split()[0].replace(",", ""))
 
 
 def expected_count(radius_miles: float = 25.0, **filters: object) -> int:
@@ -147,7 +147,8 @@ def test_unknown_places_get_a_friendly_message(place, message):
 
 def test_a_suggestion_button_runs_that_search():
     at = start(near="Brooklin, NY")
-    at.button(key="choose_Brooklyn, NY").click().run()
+    (button,) = [b for b in at.button if b.label == "Search near Brooklyn, NY"]
+    button.click().run()
     assert at.text_input(key="near").value == "Brooklyn, NY"
     assert "Brooklyn, NY" in texts(at)
 
@@ -156,9 +157,15 @@ def test_empty_state_names_the_nearest_clinic_and_a_filter_to_relax():
     at = start(near="Nome, AK", radius="5")
     assert not at.exception
     page = texts(at)
-    assert "Nothing within 5 miles; the nearest is" in page
+    assert "There is no clinic in our list within 5 miles of Nome, AK" in page
+    assert "The nearest that matches is" in page
     at = start(near="80202", radius="5", name="zzzz-no-such-clinic")
-    assert "any clinic name" in texts(at)
+    assert 'matches your filter: Name has "zzzz-no-such-clinic"' in texts(at)
+    relax = at.button(key="relax-name")
+    assert relax.label.startswith("Any clinic name: ")
+    relax.click().run()
+    assert shown_count(at) > 0
+    assert "name" not in at.query_params
 
 
 def use_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *rows: dict[str, str]) -> Path:
@@ -183,9 +190,9 @@ def test_hostile_clinic_names_render_as_text(tmp_path, monkeypatch):
     )
     at = start(near="80202")
     assert not at.exception
-    titles = [m.value for m in at.markdown if m.value.startswith("####")]
+    titles = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert titles == [
-        "#### \\<img src\\=x onerror\\=alert\\(1\\)\\> \\[x\\]\\(javascript\\:alert"
+        "### \\<img src\\=x onerror\\=alert\\(1\\)\\> \\[x\\]\\(javascript\\:alert"
         "\\(1\\)\\) · 0.0 mi"
     ]
     assert all(not m.allow_html for m in at.markdown)
@@ -265,13 +272,13 @@ def test_clearing_the_price_box_removes_the_limit():
 
 def test_compared_clinics_from_an_old_search_do_not_block_a_new_one():
     at = start(near="80202")
-    boxes = [c for c in at.checkbox if c.key and c.key.startswith("compare_")][:3]
+    boxes = [c for c in at.checkbox if c.key and c.key.startswith("compare-")][:3]
     for box in boxes:
         box.check().run()
     assert all(
-        c.disabled for c in at.checkbox if c.key and c.key.startswith("compare_") and not c.value
+        c.disabled for c in at.checkbox if c.key and c.key.startswith("compare-") and not c.value
     )
     at.text_input(key="near").input("10001").run()
-    fresh = [c for c in at.checkbox if c.key and c.key.startswith("compare_")]
+    fresh = [c for c in at.checkbox if c.key and c.key.startswith("compare-")]
     assert fresh
     assert not any(c.disabled for c in fresh)

@@ -283,13 +283,16 @@ def test_screenshot_of_the_search_page_is_saved(search_visit: SearchVisit) -> No
 
 
 def test_clicking_a_marker_selects_its_clinic(page: Page, custom_app: AppServer) -> None:
+    # The map shares the row with the list: a wide window gives it room to show the three
+    # clinics as separate markers rather than one cluster.
+    page.set_viewport_size({"width": 2400, "height": 1600})
     open_search(page, custom_app, "near=80202&radius=5")
     # Each clinic is its own circle marker once markercluster has settled (a cluster icon
     # shows for a moment while it un-clusters after fitting the map to the search).
     map_js_frame(page).wait_for_function(_UNCLUSTERED_CLINICS_JS, arg=3)
     expect(map_frame(page).locator(CLUSTERS)).to_have_count(0)
     assert page.get_by_text("Selected on the map").count() == 0
-    headings = page.locator('[data-testid="stMarkdownContainer"] h4')
+    headings = page.locator('[data-testid="stMarkdownContainer"] h3')
     assert headings.first.inner_text().startswith("Union Station Ketamine")  # the nearest
 
     click_clinic_marker(page, "cherry-creek-infusions")
@@ -345,7 +348,7 @@ def test_template_syntax_in_the_data_is_never_evaluated(page: Page, custom_app: 
     wait_until_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     map_frame(page).locator(CIRCLE_MARKERS).first.wait_for()
-    heading = page.locator('[data-testid="stMarkdownContainer"] h4').first
+    heading = page.locator('[data-testid="stMarkdownContainer"] h3').first
     assert heading.inner_text().startswith(TEMPLATE_NAME)  # the card: Markdown, escaped
     popup = select_and_open_popup(page, "template-named-springs")
     assert TEMPLATE_NAME in popup.inner_text()

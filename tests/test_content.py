@@ -85,9 +85,10 @@ def test_filter_help_is_one_sentence_each() -> None:
 
 def test_crisis_text_has_every_line() -> None:
     crisis = content.CRISIS_MARKDOWN
-    for needle in ("988", "press 1", "838255", "911", "Suicide & Crisis Lifeline"):
+    for needle in ("988", "press 1", "838255", "911", "Suicide & Crisis Lifeline", "TTY"):
         assert needle in crisis
-    for link in ("(tel:988)", "(sms:838255)", "(tel:911)"):
+    veterans_chat = "(https://www.veteranscrisisline.net/get-help-now/chat/)"
+    for link in ("(tel:988)", "(sms:838255)", "(tel:911)", "(tel:711)", veterans_chat):
         assert link in crisis
     assert len(crisis.splitlines()) <= 3
 

@@ -152,11 +152,17 @@ def tile_settings() -> TileSettings:
         return TileSettings(url=None)
 
 
+CRISIS_KEY = "crisis"
+
+
 def render_crisis_line() -> None:
-    """The crisis line, at the top of every page and in the sidebar."""
-    st.error(content.CRISIS_MARKDOWN, icon=":material/call:")
-    with st.sidebar:
-        st.markdown(content.CRISIS_MARKDOWN)
+    """The crisis line, first in every page (and first in the keyboard's order).
+
+    The page's first Tab stop is a link to it (``style.crisis_skip_link``), so a
+    keyboard or screen-reader user reaches 988 in one step from the top.
+    """
+    with st.container(key=CRISIS_KEY):
+        st.error(content.CRISIS_MARKDOWN, icon=":material/call:")
 
 
 def render_footer(directory: Directory | None) -> None:

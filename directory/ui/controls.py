@@ -1,0 +1,119 @@
+"""The search controls: where, how far, the filters, and the chips that show them.
+
+Every control is drawn from the filter table (:data:`directory.filters.FILTERS`) and
+writes through :mod:`directory.ui.search_state`, so the search survives page changes,
+reloads and the browser's Back and Forward.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from directory import listing
+from directory.filters import (
+    PLACE_HELP,
+    PLACE_LABEL,
+    RADIUS_CHOICES_MILES,
+    RADIUS_HELP,
+    RADIUS_LABEL,
+    Filter,
+    FilterKind,
+    all_filters,
+)
+from directory.params import SearchForm
+from directory.ui import search_state
+
+
+def render_controls(form: SearchForm) -> None:
+    """The place box with its Search button, the distance, and the filters."""
+    for notice in search_state.pop_notices():
+        st.info(listing.escape_markdown(notice), icon=":material/info:")
+    # A row that stays a row on a phone (columns would stack the button under the box).
+    with st.container(key="place-row", horizontal=True, vertical_alignment="bottom"):
+        # No max_chars: Streamlit would show a "5/200" counter; the form cuts long text.
+        st.text_input(
+            PLACE_LABEL,
+            key=search_state.PLACE_DRAFT,
+            placeholder="e.g. 80202 or Denver, CO",
+            help=PLACE_HELP,
+            on_change=search_state.on_place_submitted,
+        )
+        st.button(
+            "Search",
+            key="search-button",
+            type="primary",
+            on_click=search_state.on_place_submitted,
+        )
+    st.select_slider(
+        RADIUS_LABEL,
+        options=list(RADIUS_CHOICES_MILES),
+        key=search_state.RADIUS_KEY,
+        help=RADIUS_HELP,
+        on_change=search_state.on_radius_widget,
+    )
+    count = search_state.active_filter_count(form.filters)
+    label = "Filter by what matters to you" + (f" ({count} on)" if count else "")
+    with st.expander(label, expanded=False):
+        left, right = st.columns(2)
+        for entry in all_filters():
+            # Choices on the left; yes/no, price and name on the right.
+            _draw_control(entry, left if entry.vocabulary is not None else right)
+
+
+def _draw_control(entry: Filter, column: DeltaGenerator) -> None:
+    """The widget for one filter, drawn from its table entry."""
+    key = search_state.widget_key(entry)
+    changed, args = search_state.on_filter_widget, (entry.name,)
+    if entry.vocabulary is not None:
+        column.multiselect(
+            entry.label,
+            entry.vocabulary.codes,
+            key=key,
+            format_func=entry.vocabulary.labels.__getitem__,
+            help=entry.help,
+            on_change=changed,
+            args=args,
+        )
+    elif entry.kind is FilterKind.FLAG:
+        column.checkbox(entry.label, key=key, help=entry.help, on_change=changed, args=args)
+    elif entry.kind is FilterKind.AT_MOST:
+        low, high = entry.bounds
+        column.number_input(
+            entry.label,
+            value=None,  # an empty box means no limit, not $0
+            min_value=int(low),
+            max_value=int(high),
+            step=int(entry.step),
+            placeholder="No limit",
+            key=key,
+            help=entry.help,
+            on_change=changed,
+            args=args,
+        )
+    else:
+        column.text_input(entry.label, key=key, help=entry.help, on_change=changed, args=args)
+
+
+def render_chips(form: SearchForm) -> None:
+    """Each active filter in plain words, removed by a tap; and "Clear all filters"."""
+    chips = [chip for entry in all_filters() for chip in entry.chips(form.value(entry.name))]
+    if not chips:
+        return
+    with st.container(key="chips", horizontal=True, gap="small"):
+        st.markdown("**Filters on** (tap one to remove it):")
+        for position, chip in enumerate(chips):
+            label = listing.escape_markdown(chip.label)  # a typed name is untrusted text
+            st.button(
+                label,
+                key=f"chip-{position}-{chip.filter}",
+                icon=":material/close:",
+                on_click=search_state.set_filter,
+                args=(chip.filter, chip.value_without),
+            )
+        st.button(
+            "Clear all filters",
+            key="chip-clear",
+            type="tertiary",
+            on_click=search_state.clear_filters,
+        )

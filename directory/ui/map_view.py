@@ -1,0 +1,65 @@
+"""The map of the results: drawn by :mod:`directory.maps`, a click selects a clinic."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from directory.geocoding import Origin
+from directory.maps import MarkerPayload, build_map, clinic_for_click, marker_payload
+from directory.ui.common import Directory, tile_settings
+
+MAP_HEIGHT_PX = 460
+SELECTED = "selected_clinic"
+
+
+def render_map(
+    clinics: pd.DataFrame,
+    origin: Origin | None,
+    radius_miles: float | None,
+    *,
+    payload: MarkerPayload | None = None,
+) -> None:
+    """Draw the map; a click on a clinic's marker selects it (see :func:`selected_clinic`)."""
+    # The selection is not drawn on the map: a different map script makes st_folium build
+    # a new map (and reset the view) on every selection; the list shows the selected clinic.
+    folium_map = build_map(
+        clinics, origin=origin, radius_miles=radius_miles, tiles=tile_settings(), payload=payload
+    )
+    output = st_folium(
+        folium_map,
+        key="map",
+        height=MAP_HEIGHT_PX,
+        use_container_width=True,
+        returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
+    )
+    output = output if isinstance(output, dict) else {}
+    point = output.get("last_object_clicked")
+    tooltip = output.get("last_object_clicked_tooltip")
+    # st_folium returns the last click on every rerun: act on each click once. A new map
+    # (another search) starts without a click, which forgets the one before.
+    click = (point.get("lat"), point.get("lng"), tooltip) if isinstance(point, dict) else None
+    if click != st.session_state.get("_last_click"):
+        st.session_state["_last_click"] = click
+        found = clinic_for_click(output, clinics) if click is not None else None
+        if found is not None:  # a cluster icon or the search marker keeps the selection
+            st.session_state[SELECTED] = found
+
+
+def selected_clinic() -> str | None:
+    """The id of the clinic last clicked on the map, if any."""
+    selected = st.session_state.get(SELECTED)
+    return selected if isinstance(selected, str) else None
+
+
+def country_payload(directory: Directory) -> MarkerPayload:
+    """Every clinic, packed for the map, once per data file (the first view of every visitor)."""
+    return _packed_country(str(directory.path), directory.version, directory)
+
+
+@st.cache_resource(max_entries=2)
+def _packed_country(path: str, version: tuple[int, int], _directory: Directory) -> MarkerPayload:
+    # The directory itself is not hashed (leading underscore); path and version are the key.
+    del path, version
+    return marker_payload(_directory.index.table[_directory.index.is_clinic])

@@ -1,0 +1,189 @@
+"""The answer to a search: the clinic cards, the empty state, at-home care and take-away.
+
+All wording comes from :mod:`directory.listing` and :mod:`directory.facts` (escaped there);
+this module only lays it out and keeps the small per-session state of the list (how
+many cards are shown, which are compared).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from directory import content, export, listing
+from directory.filters import RADIUS_CHOICES_MILES, filter_named
+from directory.search import (
+    ClinicIndex,
+    SearchResult,
+    suggest_relaxations,
+    suggest_wider_radius,
+)
+from directory.ui import search_state, style
+
+PAGE_SIZE = 10
+MAX_COMPARE = 3
+RESULTS_HEADING = "results-heading"
+
+
+def card_key(section: str, position: int) -> str:
+    """The container key of the card at ``position`` in a section's list."""
+    return f"card-{section}-{position}"
+
+
+def render_list(rows: pd.DataFrame, today: date, selected: str | None, *, section: str) -> None:
+    """Cards for ``rows``, ten at a time; the clinic selected on the map first."""
+    if selected is not None and selected in set(rows["id"]):
+        st.success("Selected on the map:", icon=":material/location_on:")
+        _render_card(rows[rows["id"] == selected].iloc[0], today, key=f"{section}-selected")
+    signature = (section, tuple(rows["id"].head(50)))
+    if st.session_state.get(f"_{section}_signature") != signature:
+        st.session_state[f"_{section}_signature"] = signature
+        st.session_state[f"_{section}_shown"] = PAGE_SIZE
+    shown = int(st.session_state.get(f"_{section}_shown", PAGE_SIZE))
+    for position, (_, row) in enumerate(rows.head(shown).iterrows()):
+        _render_card(row, today, key=card_key(section, position))
+    if len(rows) > shown:
+        more = min(PAGE_SIZE, len(rows) - shown)
+        st.button(
+            f"Show {listing.count_text(more, 'more clinic')} (of {len(rows) - shown:,} left)",
+            key=f"more-{section}",
+            on_click=_show_more,
+            args=(section, shown),
+        )
+
+
+def _show_more(section: str, shown: int) -> None:
+    st.session_state[f"_{section}_shown"] = shown + PAGE_SIZE
+    # Keyboard and screen-reader users land on the first new card, not the top of the page.
+    style.request_focus(card_key(section, shown))
+
+
+def _render_card(row: pd.Series, today: date, *, key: str) -> None:
+    with st.container(border=True, key=key):
+        st.markdown(f"### {listing.clinic_title(row)}")
+        st.markdown(listing.clinic_markdown(row, today))
+        clinic_id = str(row["id"])
+        widget = f"compare-{key}-{clinic_id}"
+        chosen = compare_ids()
+        st.checkbox(
+            # Widget labels render Markdown too: the name is escaped like every data value.
+            f"Compare {listing.escape_markdown(row['name'])}",
+            key=widget,
+            value=clinic_id in chosen,
+            disabled=clinic_id not in chosen and len(chosen) >= MAX_COMPARE,
+            on_change=_toggle_compare,
+            args=(clinic_id, widget),
+        )
+
+
+def keep_comparable(result: SearchResult) -> None:
+    """Forget compared clinics that are not in this search, so the boxes stay usable."""
+    shown: set[str] = set()
+    for frame in (result.in_person, result.at_home, result.nearest_outside_radius):
+        shown.update(frame["id"].astype(str))
+    st.session_state["_compare"] = [c for c in compare_ids() if c in shown]
+
+
+def compare_ids() -> list[str]:
+    chosen = st.session_state.setdefault("_compare", [])
+    return chosen if isinstance(chosen, list) else []
+
+
+def _toggle_compare(clinic_id: str, widget_key: str) -> None:
+    chosen = [c for c in compare_ids() if c != clinic_id]
+    if st.session_state.get(widget_key) and len(chosen) < MAX_COMPARE:
+        chosen.append(clinic_id)
+    st.session_state["_compare"] = chosen
+
+
+def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) -> None:
+    """Nothing inside the distance: say why, offer one-tap ways out, show the nearest."""
+    query = result.query
+    st.info(listing.no_match_sentence(result), icon=":material/explore:")
+    relaxations = suggest_relaxations(index, query)
+    wider = suggest_wider_radius(index, query, RADIUS_CHOICES_MILES)
+    if relaxations or wider:
+        with st.container(key="relax"):
+            st.markdown("**To see clinics nearby, try:**")
+            for relaxation in relaxations:
+                entry = filter_named(relaxation.filter)
+                st.button(
+                    f"{entry.relax}: {listing.count_text(relaxation.in_person_count, 'clinic')}"
+                    f" within {query.radius_miles:g} miles",
+                    key=f"relax-{entry.name}",
+                    on_click=search_state.set_filter,
+                    args=(entry.name, entry.default),
+                )
+            if wider is not None:
+                miles, count = wider
+                st.button(
+                    f"Search within {miles} miles: {listing.count_text(count, 'clinic')}",
+                    key="relax-radius",
+                    on_click=search_state.set_radius,
+                    args=(miles,),
+                )
+    nearest = listing.nearest_sentence(result)
+    if nearest and len(result.nearest_outside_radius):
+        st.markdown(f"**Nearest matching clinics further away.** {nearest}")
+        render_list(result.nearest_outside_radius, today, None, section="nearest")
+
+
+def render_at_home(result: SearchResult, today: date) -> None:
+    """At-home (telehealth) providers licensed in the patient's state."""
+    state = listing.escape_markdown(result.origin.state)
+    st.header(f"Also available at home in {state}")
+    if result.at_home.empty:
+        st.markdown(
+            f"No at-home (telehealth) provider in the list matches your filters in {state}."
+        )
+        return
+    st.caption(
+        "These providers are licensed to treat patients at home in your state. "
+        "Prices are per month of at-home treatment."
+    )
+    render_list(result.at_home, today, None, section="at_home")
+
+
+def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> None:
+    """The downloads (CSV, printable shortlist) and the side-by-side comparison."""
+    sections = {
+        "in_person": result.in_person,
+        "at_home": result.at_home,
+        "nearest_outside_radius": result.nearest_outside_radius,
+    }
+    sections = {name: frame for name, frame in sections.items() if len(frame)}
+    if not sections:
+        return
+    st.header("Take your list with you")
+    pool = pd.concat(list(sections.values()), ignore_index=True).drop_duplicates("id")
+    picked = pool[pool["id"].isin(compare_ids())]
+    left, right = st.columns(2)
+    left.download_button(
+        f"Download all {listing.count_text(len(pool), 'clinic')} (CSV)",
+        # A callable: the file is built only when the patient asks for it.
+        lambda: export.patient_csv(sections, today),
+        file_name="ketamine-clinics.csv",
+        mime="text/csv",
+        key="csv",
+    )
+    shortlist = picked if len(picked) else pool.head(PAGE_SIZE)
+    which = "compared " if len(picked) else ("first " if len(pool) > len(shortlist) else "")
+    right.download_button(
+        f"Printable shortlist of {which}{listing.count_text(len(shortlist), 'clinic')}",
+        lambda: listing.shortlist_html(
+            shortlist,
+            f"Clinics near {result.origin.label}",
+            today,
+            note=content.SAMPLE_DATA_NOTE_PLAIN if is_sample else "",
+        ),
+        file_name="clinic-shortlist.html",
+        mime="text/html",
+        key="shortlist",
+    )
+    if len(picked) >= 2:
+        st.subheader("Compare side by side")
+        st.dataframe(listing.comparison_table(picked, today), width="stretch")
+    else:
+        st.caption(f'Tick "Compare" on up to {MAX_COMPARE} clinics to see them side by side.')
