@@ -7,7 +7,10 @@ held as pandas frames for vectorised work (the validator reindexes
 arrays so that single lookups stay well under a millisecond.
 
 The tables are built in :mod:`directory.zipdata`; state and city names are
-read by :mod:`directory.placenames`, whose names this module re-exports.
+read by :mod:`directory.placenames`, whose names this module re-exports. The
+frames keep the USPS spellings (``"Mcallen"``, other modules build on them);
+every name the lookups hand out is proper-cased (``"McAllen"``, see
+:func:`~directory.placenames.proper_city_name`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from directory.placenames import STATE_CODES, normalize_city, normalize_state
+from directory.placenames import STATE_CODES, normalize_city, normalize_state, proper_city_name
 from directory.zipdata import ZipRecord, build_place_tables, list_zip_records, run_starts
 
 __all__ = [
@@ -38,7 +41,12 @@ __all__ = [
     "load_gazetteer",
     "normalize_city",
     "normalize_state",
+    "prominence",
+    "shown_city",
 ]
+
+# Proper-cased on first use rather than at load: only names that are shown need it.
+shown_city = functools.lru_cache(maxsize=32_768)(proper_city_name)
 
 
 @dataclass(frozen=True)
@@ -109,8 +117,22 @@ class Gazetteer:
             keys.setdefault(state, set()).add(key)
         return {state: sorted(state_keys) for state, state_keys in keys.items()}
 
+    @functools.cached_property
+    def _state_centres(self) -> dict[str, tuple[float, float]]:
+        frame = pd.DataFrame(
+            {"state": self._zip_states, "lat": self._zip_lat, "lon": self._zip_lon}
+        )
+        means = frame.groupby("state", sort=True)[["lat", "lon"]].mean()
+        return {
+            str(state): (float(lat), float(lon))
+            for state, lat, lon in zip(means.index, means["lat"], means["lon"], strict=True)
+        }
+
     def zip_point(self, zip5: str) -> tuple[float, float, str, str] | None:
-        """Return ``(lat, lon, state, city)`` for a 5-digit ZIP, or ``None`` if unknown."""
+        """Return ``(lat, lon, state, city)`` for a 5-digit ZIP, or ``None`` if unknown.
+
+        The city is proper-cased (``"McAllen"``, not the USPS ``"Mcallen"``).
+        """
         row = self._zip_rows.get(zip5)
         if row is None:
             return None
@@ -118,8 +140,18 @@ class Gazetteer:
             float(self._zip_lat[row]),
             float(self._zip_lon[row]),
             self._zip_states[row],
-            self._zip_cities[row],
+            shown_city(self._zip_cities[row]),
         )
+
+    def state_centre(self, state: str) -> tuple[float, float] | None:
+        """``(lat, lon)`` of a state's people, roughly: the mean of its ZIP centroids.
+
+        No installed package gives population offline; ZIPs are denser where
+        people are, so the mean leans a little towards the towns (Colorado's
+        is about 35 miles south-west of Denver). Good for centring a map, not
+        for distances. ``None`` for an unknown code.
+        """
+        return self._state_centres.get(state)
 
     def nearest_zip(self, lat: float, lon: float) -> str:
         """Return the ZIP whose centroid is nearest to the point (vectorised over all ZIPs)."""
@@ -132,7 +164,10 @@ class Gazetteer:
         return self._zip_codes[row]
 
     def find_city(self, name: str, state: str | None = None) -> list[CityMatch]:
-        """Return the cities called ``name`` (in ``state`` when given), biggest first.
+        """Return the cities called ``name`` (in ``state`` when given), most prominent first.
+
+        Prominence is the number of ZIP codes carrying the name, ties by state
+        code (:func:`prominence`): the one order every list of places uses.
 
         Primary USPS names are searched first; other accepted names for a ZIP
         (``"Hollywood"`` for part of Los Angeles) only when no primary name
@@ -156,7 +191,8 @@ class Gazetteer:
         """Return up to ``limit`` labels like ``"Brooklyn, NY"`` for a misspelt city name.
 
         Close spellings (``difflib``) within ``state`` come first, bigger
-        places before tiny ones when the spellings are about as close; when
+        places before tiny ones when the spellings are about as close (equal
+        scores go by :func:`prominence`, then label); when
         there are none, the same name in other states is offered
         (``"Denver, CA"`` suggests ``"Denver, CO"``). Without a state, close
         spellings in every state count.
@@ -177,7 +213,7 @@ class Gazetteer:
     ) -> list[str]:
         places = self._places
         matcher = difflib.SequenceMatcher(b=key)
-        scored: dict[str, float] = {}
+        scored: dict[str, tuple[float, int]] = {}
         for close_key in difflib.get_close_matches(key, pool, n=limit * 4, cutoff=0.75):
             matcher.set_seq1(close_key)
             ratio = matcher.ratio()
@@ -187,8 +223,11 @@ class Gazetteer:
                 # A small size bonus: "Pheonix" means Phoenix, AZ more often than Phenix, VA.
                 score = ratio + 0.02 * math.log(places.zip_count[i]) - 0.05 * places.is_alias[i]
                 label = places.label(i)
-                scored[label] = max(score, scored.get(label, -math.inf))
-        return sorted(scored, key=lambda label: -scored[label])[:limit]
+                if score > scored.get(label, (-math.inf,))[0]:
+                    scored[label] = (score, places.zip_count[i])
+        return sorted(scored, key=lambda label: (-scored[label][0], -scored[label][1], label))[
+            :limit
+        ]
 
 
 @dataclass(frozen=True)
@@ -249,11 +288,11 @@ class _PlaceIndex:
         return range(0) if start is None else range(start, self.stops[key])
 
     def label(self, i: int) -> str:
-        return f"{self.city[i]}, {self.state[i]}"
+        return f"{shown_city(self.city[i])}, {self.state[i]}"
 
     def match(self, i: int) -> CityMatch:
         return CityMatch(
-            city=self.city[i],
+            city=shown_city(self.city[i]),
             state=self.state[i],
             lat=self.lat[i],
             lon=self.lon[i],
@@ -261,6 +300,11 @@ class _PlaceIndex:
             zip_count=self.zip_count[i],
             is_alias=self.is_alias[i],
         )
+
+
+def prominence(match: CityMatch) -> tuple[int, str]:
+    """Sort key putting the most prominent place first: most ZIP codes, then state code."""
+    return (-match.zip_count, match.state)
 
 
 def build_gazetteer(records: Sequence[ZipRecord]) -> Gazetteer:

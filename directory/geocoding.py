@@ -1,9 +1,12 @@
 """Where is the patient? Turning a typed place into a point with a state.
 
 :func:`resolve_place` is the one function the app calls. It understands a ZIP
-code (``80202``, ``10001-1234``), a city and state (``Denver, CO``,
-``Denver, Colorado``, ``Denver CO``) and coordinates (``39.74, -104.99``),
-all answered offline from the bundled gazetteer by :class:`OfflineGeocoder`,
+code (``80202``, ``10001-1234``, or among words: ``Denver, CO 80202``), a city
+and state (``Denver, CO``, ``Denver, Colorado``, ``Denver CO``), a city alone
+(``Denver``: the most prominent, with the others in ``Origin.alternatives``), a
+state alone (``Colorado``), a few nicknames and boroughs (``Philly``,
+``Queens``) and coordinates (``39.74, -104.99``), all answered offline from
+the bundled gazetteer by :class:`OfflineGeocoder`,
 which is shaped like a geopy geocoder. Street addresses need the optional
 online fallback (Nominatim, rate-limited and cached), which stays off unless
 the operator turns it on (:func:`online_geocoder_from_env`).
@@ -41,7 +44,7 @@ from directory.online_geocoder import (
     make_online_geocoder,
     online_geocoder_from_env,
 )
-from directory.origin import GeocoderLike, Origin, Precision
+from directory.origin import PRECISIONS, GeocoderLike, Origin, Precision
 from directory.placetext import (
     FORMAT_HINT,
     MAX_QUERY_CHARS,
@@ -92,10 +95,15 @@ def resolve_place(
     the offline lookup finds nothing; when it is off or finds nothing too, a
     street address still resolves to the ZIP or city at its end.
 
+    A name with several readings resolves to the most prominent (most ZIP
+    codes) and lists the rest in ``Origin.alternatives``, in the same order
+    as every other list of places.
+
     Raises only :class:`PlaceError` and its subclasses:
     :class:`PlaceNotFoundError` (with ``suggestions``) for unknown or
-    misspelt places, :class:`AmbiguousPlaceError` (with ``candidates``) for a
-    city name found in several states, and :class:`PlaceError` for empty or
+    misspelt places, :class:`AmbiguousPlaceError` (with ``candidates``) only
+    for a city name whose top places are exactly as prominent (two towns of
+    one ZIP each: nothing to choose by), and :class:`PlaceError` for empty or
     unusable input; every message says what to type instead.
     """
     query = clean_query(text)
@@ -120,11 +128,16 @@ def _resolve_with(geocoder: GeocoderLike, text: str, *, query: str | None = None
         locations = geocoder.locate(text)
     else:
         locations = _geocode_elsewhere(geocoder, text)
-    first = locations[0]
+    first, *others = locations
     raw = first.raw if isinstance(first.raw, dict) else {}
-    if len(locations) > 1 and raw.get("precision") == "city":
+    if others and raw.get("tied"):
         raise _ambiguous(text, [str(location.address) for location in locations])
-    origin = _origin_from_location(shown_query, first)
+    alternatives = tuple(
+        str(other.raw["label"])
+        for other in others
+        if isinstance(other.raw, dict) and "label" in other.raw
+    )
+    origin = _origin_from_location(shown_query, first, alternatives=alternatives)
     if origin is None:
         raise not_found(shown_query, [])
     return origin
@@ -161,7 +174,11 @@ def _resolve_online(online: GeocoderLike, query: str) -> Origin | None:
 
 
 def _origin_from_location(
-    query: str, location: Any, *, default_precision: Precision = "address"
+    query: str,
+    location: Any,
+    *,
+    default_precision: Precision = "address",
+    alternatives: tuple[str, ...] = (),
 ) -> Origin | None:
     """Make an Origin from any geopy Location; ``None`` if it is not a usable US point."""
     try:
@@ -176,13 +193,13 @@ def _origin_from_location(
     precision = raw.get("precision")
     state = raw.get("state")
     label = raw.get("label")
-    if precision in ("zip", "city", "coordinates", "address") and state in STATE_CODES and label:
-        return Origin(query, str(label), lat, lon, str(state), precision)
+    if precision in PRECISIONS and state in STATE_CODES and label:
+        return Origin(query, str(label), lat, lon, str(state), precision, alternatives)
     # Someone else's answer: the state is that of the nearest ZIP, if it is in the US at all.
     gazetteer = get_gazetteer()
     zip5, miles = nearest_zip_miles(gazetteer, lat, lon)
     zip_point = gazetteer.zip_point(zip5)
-    if zip_point is None or miles > MAX_MILES_FROM_US:
+    if zip_point is None or not miles <= MAX_MILES_FROM_US:
         return None
     label = strip_country(address).strip(" ,") or query
     return Origin(query, label, lat, lon, zip_point[2], default_precision)
@@ -194,6 +211,7 @@ def _ambiguous(city: str, labels: list[str]) -> AmbiguousPlaceError:
     more = len(states) - _STATES_NAMED
     listed = f"{named} and {more} more" if more > 0 else named
     message = (
-        f"There is a {city} in {len(states)} states ({listed}). Add the state, like {labels[0]}."
+        f"There are places called {city} in {len(states)} states ({listed}). "
+        f"Add the state, like {labels[0]}."
     )
     return AmbiguousPlaceError(message, labels)

@@ -2,13 +2,16 @@
 
 :class:`OfflineGeocoder` is shaped like a geopy geocoder (``geocode`` and
 ``reverse`` return ``Location`` objects) but cannot touch the network. It
-understands ZIP codes, ``City, ST`` in its many spellings and coordinates,
-as read by :mod:`directory.placetext`; street addresses are left to the
-optional online fallback (:mod:`directory.online_geocoder`).
+understands ZIP codes (alone or among words), ``City, ST`` in its many
+spellings, a city alone (the most prominent one, the rest offered too), a
+state alone, the nicknames in :data:`directory.placenames.NICKNAMES` and
+coordinates, as read by :mod:`directory.placetext`; street addresses are left
+to the optional online fallback (:mod:`directory.online_geocoder`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,8 +23,9 @@ from geopy.point import Point
 
 from directory.distance import great_circle_miles
 from directory.errors import PlaceError, PlaceNotFoundError
-from directory.gazetteer import CityMatch, Gazetteer, get_gazetteer, normalize_state
+from directory.gazetteer import CityMatch, Gazetteer, get_gazetteer, normalize_state, prominence
 from directory.origin import Precision
+from directory.placenames import Nickname, exact_state, find_nickname, state_name
 from directory.placetext import (
     clean_query,
     comma_parts,
@@ -33,6 +37,7 @@ from directory.placetext import (
     trailing_zip,
     unknown_zip,
     zip_code,
+    zip_in_text,
 )
 
 __all__ = [
@@ -62,10 +67,12 @@ class _NoNetworkAdapter(BaseSyncAdapter):  # type: ignore[misc, unused-ignore]  
 class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: no types
     """A geopy-style geocoder answering from the bundled gazetteer only.
 
-    Understands ZIP codes, ZIP+4, ``City, ST``, ``City, State``, ``City ST``,
-    ``City, ST ZIP`` and ``lat, lon`` coordinates. ``Location.raw`` carries
-    ``state``, ``label``, ``precision``, ``city``, ``zip`` (the ZIP typed, the
-    city's representative ZIP, or the ZIP nearest typed coordinates) and ``query``.
+    Understands ZIP codes, ZIP+4, a ZIP among words (``CO 80202``), ``City,
+    ST``, ``City, State``, ``City ST``, a city or a state alone, nicknames
+    (``Philly``, ``Queens``) and ``lat, lon`` coordinates. ``Location.raw``
+    carries ``state``, ``label``, ``precision``, ``city``, ``zip`` (the ZIP
+    typed, the city's representative ZIP, or the ZIP nearest typed
+    coordinates; ``None`` for a state) and ``query``.
     """
 
     def __init__(
@@ -96,8 +103,9 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
     ) -> Location | list[Location] | None:
         """Return the place for ``query``, geopy-style: ``None`` when nothing matches.
 
-        A city name found in several states gives every match with
-        ``exactly_one=False`` and the biggest with ``exactly_one=True``.
+        A name with several readings (``"Springfield"``, ``"New York"``) gives
+        every one with ``exactly_one=False``, the one to use first, and that
+        one with ``exactly_one=True``.
         """
         try:
             locations = self.locate(query)
@@ -113,14 +121,24 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
             point = Point(query)
         except (TypeError, ValueError):
             return None
+        if not (math.isfinite(point.latitude) and math.isfinite(point.longitude)):
+            return None
         zip5, miles = nearest_zip_miles(self.gazetteer, point.latitude, point.longitude)
-        if miles > MAX_MILES_FROM_US:
+        if not miles <= MAX_MILES_FROM_US:
             return None
         location = self._zip_location(zip5, str(query))
         return location if exactly_one else [location]
 
     def locate(self, query: str) -> list[Location]:
-        """Return every match for ``query`` (several only for a city without a state).
+        """Return every match for ``query``, the one to use first, then the other readings.
+
+        ``"Denver"`` gives Denver, CO then the other Denvers; ``"New York"``
+        the state, then New York, NY; ``"LA"`` Los Angeles, then Louisiana.
+        When the first two cities are equally prominent (no way to choose) the
+        first carries ``raw["tied"] = True``. A ZIP anywhere in the text wins
+        over the words around it, even a state that contradicts it (``"NY
+        80202"`` is Denver, CO 80202): the ZIP is the most exact thing typed,
+        and the label shows where it is.
 
         Raises :class:`PlaceNotFoundError` (with suggestions) when nothing
         matches, and :class:`PlaceError` for input that cannot be a place,
@@ -138,22 +156,26 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
         point = coordinates(text)
         if point is not None:
             return [self._coordinates_location(*point, text)]
-        trailing = trailing_zip(text)
-        if trailing is None:
-            return self._city_locations(text, text)
-        place, zip5 = trailing
-        zip_point = self.gazetteer.zip_point(zip5)
-        # "Denver, CO 80202": the ZIP gives the point once the rest checks out as a city.
-        # Anything else before a ZIP (a street address) is left to the online fallback.
-        city_states = {location.raw["state"] for location in self._city_locations(place, text)}
-        if zip_point is None:
-            raise unknown_zip(zip5)
-        if zip_point[2] not in city_states:
-            raise PlaceError(
-                f"ZIP code {zip5} is in {zip_point[2]}, not {', '.join(sorted(city_states))}. "
-                "Check the ZIP code or the city and state."
-            )
-        return [self._zip_location(zip5, text)]
+        in_text = zip_in_text(text)
+        if in_text is not None:
+            return [self._zip_location(in_text[0], text)]
+        if trailing_zip(text) is not None:
+            # A ZIP after a house number: a street address, the online fallback's job.
+            raise not_found(text, [])
+        parts = comma_parts(text)
+        if len(parts) > 2:
+            raise not_found(text, [])  # a street address too
+        if len(parts) == 2:
+            city, state_text = parts
+            state = normalize_state(state_text)
+            if state is None:
+                raise PlaceNotFoundError(
+                    f"We couldn't find {quote(text)}: {quote(state_text)} isn't a US state "
+                    "we know. Use its name or two-letter code, like Denver, CO.",
+                    self.gazetteer.suggest_cities(city),
+                )
+            return [self._city_in(city, state, text)]
+        return self._places_without_comma(" ".join(parts), text)
 
     # -- the kinds of place
 
@@ -188,7 +210,7 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
     def _nearest_zip_location(self, lat: float, lon: float, query: str) -> Location:
         zip5, miles = nearest_zip_miles(self.gazetteer, lat, lon)
         point = self.gazetteer.zip_point(zip5)
-        if point is None or miles > MAX_MILES_FROM_US:
+        if point is None or not miles <= MAX_MILES_FROM_US:
             raise PlaceError(
                 f"That point ({lat:.4f}, {lon:.4f}) is about {miles:,.0f} miles from the nearest "
                 "US ZIP code, and this directory only covers the United States."
@@ -197,26 +219,18 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
         label = f"{lat:.4f}, {lon:.4f} (near {city}, {state})"
         return _location(query, label, lat, lon, state, "coordinates", city=city, zip5=zip5)
 
-    def _city_locations(self, place: str, query: str) -> list[Location]:
+    def _places_without_comma(self, place: str, query: str) -> list[Location]:
         gazetteer = self.gazetteer
-        parts = comma_parts(place)
-        if len(parts) == 2:
-            city, state_text = parts
-            state = normalize_state(state_text)
-            if state is None:
-                raise PlaceNotFoundError(
-                    f"We couldn't find {quote(query)}: {quote(state_text)} isn't a US state "
-                    "we know. Use its name or two-letter code, like Denver, CO.",
-                    gazetteer.suggest_cities(city),
-                )
-            return self._cities_in(city, state, query)
-        if len(parts) > 2:
-            # A street address: the online fallback's job, if the operator turned it on.
-            raise not_found(query, [])
-        return self._cities_without_comma(place, query)
-
-    def _cities_without_comma(self, place: str, query: str) -> list[Location]:
-        gazetteer = self.gazetteer
+        # Whole-text readings first: a nickname ("Philly", "LA"), then a state's exact name
+        # or code ("Colorado", "co"), so "West Virginia" is never West, VA.
+        nickname = find_nickname(place)
+        if nickname is not None:
+            first = self._nickname_location(nickname, query)
+            return [first, *self._other_readings(place, first, query)]
+        state = exact_state(place)
+        if state is not None:
+            first = self._state_location(state, query)
+            return [first, *self._other_readings(place, first, query)]
         words = place.split()
         first_guess: tuple[str, str] | None = None
         # "Denver CO", "Charlotte North Carolina", "Washington District of Columbia".
@@ -227,30 +241,66 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
             if state is None:
                 continue
             city = " ".join(words[:-state_words])
-            matches = gazetteer.find_city(city, state)
-            if matches:
-                return [_city_location(matches[0], query)]
+            found = self._city_or_nickname(city, state, query)
+            if found is not None:
+                return [found]
             first_guess = first_guess or (city, state)
         matches = gazetteer.find_city(place)
         if matches:
-            return [_city_location(match, query) for match in matches]
-        state = normalize_state(place)
-        if state == "DC":
-            return self._cities_in("Washington", "DC", query)
+            return _prominent_first(matches, query)
+        state = normalize_state(place)  # a state misspelt the way it sounds: "Colorodo"
         if state is not None:
-            raise PlaceError(
-                f"{quote(place)} is a whole state. Add a city or a ZIP code, "
-                f"like {_biggest_city_label(gazetteer, state)}."
-            )
+            return [self._state_location(state, query)]
         if first_guess is not None:
             raise not_found(query, gazetteer.suggest_cities(*first_guess))
         raise not_found(query, gazetteer.suggest_cities(place))
 
-    def _cities_in(self, city: str, state: str, query: str) -> list[Location]:
-        matches = self.gazetteer.find_city(city, state)
-        if not matches:
+    def _other_readings(self, place: str, first: Location, query: str) -> list[Location]:
+        """Other places ``place`` names besides ``first``: same-named cities, or the state."""
+        state, precision = first.raw["state"], first.raw["precision"]
+        # After a nickname, its own state's matches are the same place ("New York City, NY").
+        others = [
+            _city_location(match, query)
+            for match in self.gazetteer.find_city(place)
+            if precision == "state" or match.state != state
+        ]
+        named_state = exact_state(place)
+        if precision != "state" and named_state is not None and named_state != state:
+            others.append(self._state_location(named_state, query))  # "LA" is also Louisiana
+        return others
+
+    def _city_in(self, city: str, state: str, query: str) -> Location:
+        found = self._city_or_nickname(city, state, query)
+        if found is None:
             raise not_found(query, self.gazetteer.suggest_cities(city, state))
-        return [_city_location(matches[0], query)]
+        return found
+
+    def _city_or_nickname(self, city: str, state: str, query: str) -> Location | None:
+        matches = self.gazetteer.find_city(city, state)
+        if matches:
+            return _city_location(matches[0], query)
+        nickname = find_nickname(city, state)
+        return None if nickname is None else self._nickname_location(nickname, query)
+
+    def _nickname_location(self, nickname: Nickname, query: str) -> Location:
+        point = self.gazetteer.zip_point(nickname.zip) if nickname.zip else None
+        if point is not None:
+            lat, lon, state, _ = point
+            label = f"{nickname.city}, {nickname.state}"
+            return _location(
+                query, label, lat, lon, state, "city", city=nickname.city, zip5=nickname.zip
+            )
+        matches = self.gazetteer.find_city(nickname.city, nickname.state)
+        if not matches:
+            raise not_found(query, [])
+        return _city_location(matches[0], query)
+
+    def _state_location(self, state: str, query: str) -> Location:
+        centre = self.gazetteer.state_centre(state)
+        if centre is None:
+            raise not_found(query, [])
+        label = state_name(state)
+        return _location(query, label, *centre, state, "state", city=None, zip5=None)
 
 
 def nearest_zip_miles(gazetteer: Gazetteer, lat: float, lon: float) -> tuple[str, float]:
@@ -265,15 +315,6 @@ def nearest_zip_miles(gazetteer: Gazetteer, lat: float, lon: float) -> tuple[str
 def is_near_us(gazetteer: Gazetteer, lat: float, lon: float) -> bool:
     """Whether the point is within :data:`MAX_MILES_FROM_US` of a US ZIP centroid."""
     return nearest_zip_miles(gazetteer, lat, lon)[1] <= MAX_MILES_FROM_US
-
-
-def _biggest_city_label(gazetteer: Gazetteer, state: str) -> str:
-    cities = gazetteer.cities
-    in_state = cities[cities["state"] == state]
-    if in_state.empty:
-        return "Denver, CO"
-    biggest = int(in_state["zip_count"].to_numpy().argmax())
-    return f"{in_state['city'].iloc[biggest]}, {state}"
 
 
 def _location(
@@ -298,6 +339,13 @@ def _location(
         "lon": lon,
     }
     return Location(label, (lat, lon), raw)
+
+
+def _prominent_first(matches: list[CityMatch], query: str) -> list[Location]:
+    locations = [_city_location(match, query) for match in matches]
+    if len(matches) > 1 and prominence(matches[0])[0] == prominence(matches[1])[0]:
+        locations[0].raw["tied"] = True  # as many ZIPs each: nothing to choose by
+    return locations
 
 
 def _city_location(match: CityMatch, query: str) -> Location:

@@ -8,12 +8,18 @@ all have.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-__all__ = ["GeocoderLike", "Origin", "Precision"]
+from directory.errors import PlaceError
 
-Precision = Literal["zip", "city", "coordinates", "address"]
+__all__ = ["PRECISIONS", "GeocoderLike", "Origin", "Precision"]
+
+#: How exact an origin is. ``"state"`` is a whole state typed alone ("Colorado"): its
+#: point is the mean of the state's ZIP centroids, good for centring a map, not for distances.
+Precision = Literal["zip", "city", "coordinates", "address", "state"]
+PRECISIONS: tuple[Precision, ...] = ("zip", "city", "coordinates", "address", "state")
 
 
 class GeocoderLike(Protocol):
@@ -26,11 +32,27 @@ class GeocoderLike(Protocol):
 
 @dataclass(frozen=True)
 class Origin:
-    """The resolved place a search starts from."""
+    """The resolved place a search starts from.
+
+    ``alternatives`` are the other places the text could have meant, as labels
+    that resolve to them when typed ("Denver, PA", "Louisiana"), most
+    prominent first: "Denver" resolves to Denver, CO and offers the rest.
+    Coordinates that are not finite or not a latitude and longitude raise
+    :class:`~directory.errors.PlaceError`.
+    """
 
     query: str  # what was typed, tidied
-    label: str  # how to show it back: "Denver, CO 80202", "Denver, CO", ...
+    label: str  # how to show it back: "Denver, CO 80202", "Denver, CO", "Colorado", ...
     lat: float
     lon: float
     state: str  # USPS code, always known
     precision: Precision
+    alternatives: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        lat, lon = self.lat, self.lon
+        if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+            raise PlaceError(
+                "That is not a point on the map: latitude must be between -90 and 90 and "
+                "longitude between -180 and 180, like 39.74, -104.99."
+            )

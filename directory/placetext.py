@@ -29,6 +29,7 @@ __all__ = [
     "trailing_zip",
     "unknown_zip",
     "zip_code",
+    "zip_in_text",
 ]
 
 FORMAT_HINT = (
@@ -48,6 +49,8 @@ _COORDINATES = re.compile(
     rf"\(?\s*(?P<lat>{_NUMBER})\s*°?\s*(?P<ns>[NSns])?\s*(?P<sep>[,;]|\s)\s*"
     rf"(?P<lon>{_NUMBER})\s*°?\s*(?P<ew>[EWew])?\s*\)?"
 )
+# A ZIP (or ZIP+4) standing on its own among words: not part of a longer number or a decimal.
+_ZIP_IN_TEXT = re.compile(r"(?<!\d)(?<!\d\.)(\d{5})(?:-\d{4})?(?!\d|\.\d)")
 _TRAILING_ZIP = re.compile(r"(?P<place>.*[^\W\d_].*?)[\s,]+(?P<zip>\d{5})(?:-\d{4})?")
 
 
@@ -119,6 +122,25 @@ def trailing_zip(text: str) -> tuple[str, str] | None:
     """``(place, zip5)`` for text ending in a ZIP after some words (``Denver, CO 80202``)."""
     found = _TRAILING_ZIP.fullmatch(text)
     return (found["place"].strip(" ,"), found["zip"]) if found else None
+
+
+def zip_in_text(text: str) -> tuple[str, str] | None:
+    """``(zip5, rest)`` when ``text`` names exactly one ZIP among words and no other number.
+
+    ``"CO 80202"``, ``"80202 Denver"`` and ``"Denver, CO 80202-1234"`` all
+    give ``80202`` (``rest`` is the text around it, tidied). Text with another
+    number in it (``"1550 Larimer St, Denver 80202"``) is a street address,
+    which gives ``None`` so that the online geocoder, when on, can place it
+    exactly.
+    """
+    found = list(_ZIP_IN_TEXT.finditer(text))
+    if len(found) != 1:
+        return None
+    match = found[0]
+    rest = f"{text[: match.start()]} {text[match.end() :]}"
+    if any(char.isdigit() for char in rest):
+        return None
+    return match[1], " ".join(rest.split()).strip(" ,;:")
 
 
 def comma_parts(text: str) -> list[str]:

@@ -134,7 +134,7 @@ def test_bad_parameters_are_ignored_with_a_notice():
     ("place", "message"),
     [
         ("Brooklin, NY", "Did you mean Brooklyn, NY?"),
-        ("Springfield", "Add the state"),
+        ("Adel", "Add the state"),
         ("zzzz", "ZIP"),
         ("99999", "ZIP"),
     ],

@@ -144,7 +144,7 @@ def test_csv_output_neutralises_formulas_and_keeps_sections(cli, data):
     ("args", "message"),
     [
         (["--near", "Brooklin, NY"], "Did you mean Brooklyn, NY?"),
-        (["--near", "Springfield"], "Add the state"),
+        (["--near", "Adel"], "Add the state"),
         (["--near", "asdf qwer"], "ZIP"),
         (["--near", ""], "ZIP"),
         (["--near", "80202", "--modality", "laughing_gas"], "use iv, im, nasal, oral or at_home"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.gazetteer import Gazetteer, get_gazetteer
+from directory.gazetteer import Gazetteer, get_gazetteer, prominence
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +111,82 @@ def test_suggest_cities_has_nothing_for_nonsense(gaz: Gazetteer) -> None:
 
 def test_get_gazetteer_is_cached() -> None:
     assert get_gazetteer() is get_gazetteer()
+
+
+# ------------------------------------------------------------------ proper names
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "label"),
+    [
+        ("new york", "NY", "New York, NY"),
+        ("mcallen", "TX", "McAllen, TX"),
+        ("saint louis", "MO", "St. Louis, MO"),
+        ("O'Fallon", "MO", "O'Fallon, MO"),
+        ("ofallon", "MO", "O'Fallon, MO"),
+        ("DeKalb", "IL", "DeKalb, IL"),
+        ("La Grange", "GA", "LaGrange, GA"),
+        ("Winston-Salem", "NC", "Winston-Salem, NC"),
+        ("Coeur d'Alene", "ID", "Coeur d'Alene, ID"),
+    ],
+)
+def test_cities_come_back_properly_capitalised(
+    gaz: Gazetteer, name: str, state: str, label: str
+) -> None:
+    (match,) = gaz.find_city(name, state)
+    assert match.label == label
+
+
+def test_zip_point_city_is_properly_capitalised(gaz: Gazetteer) -> None:
+    point = gaz.zip_point("78501")
+    assert point is not None
+    assert point[2:] == ("TX", "McAllen")
+    assert "Mcallen" in set(gaz.zips["city"])  # the frames keep the USPS spelling
+
+
+def test_every_city_label_typed_back_finds_that_city(gaz: Gazetteer) -> None:
+    places = gaz._places
+    lost = []
+    for i in range(len(places.city)):
+        label = places.label(i)
+        city, state = label.rsplit(", ", 1)
+        if label not in {match.label for match in gaz.find_city(city, state)}:
+            lost.append(label)
+    assert lost == []
+
+
+# ------------------------------------------------------------------------ states
+
+
+def test_state_centre_is_the_mean_of_its_zip_centroids(gaz: Gazetteer) -> None:
+    centre = gaz.state_centre("CO")
+    assert centre is not None
+    in_colorado = gaz.zips[gaz.zips["state"] == "CO"]
+    assert centre == pytest.approx((in_colorado["lat"].mean(), in_colorado["lon"].mean()))
+    assert gaz.state_centre("XX") is None
+
+
+def test_every_state_has_a_centre_inside_it(gaz: Gazetteer) -> None:
+    for state in sorted(set(gaz.zips["state"])):
+        centre = gaz.state_centre(state)
+        assert centre is not None, state
+        point = gaz.zip_point(gaz.nearest_zip(*centre))
+        assert point is not None
+        assert point[2] == state, state
+
+
+# --------------------------------------------------------------------- ordering
+
+
+def test_suggestions_are_in_one_deterministic_order(gaz: Gazetteer) -> None:
+    first = gaz.suggest_cities("Springfeld", limit=6)
+    assert first == gaz.suggest_cities("Springfeld", limit=6)
+    assert first[0] == "Springfield, IL"
+    # Equally close spellings go by prominence, as candidates and alternatives do.
+    sizes = {match.label: match.zip_count for match in gaz.find_city("Springfield")}
+    assert [sizes[label] for label in first] == sorted(sizes[label] for label in first)[::-1]
+
+
+def test_prominence_orders_find_city(gaz: Gazetteer) -> None:
+    matches = gaz.find_city("Denver")
+    assert matches == sorted(matches, key=prominence)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import re
+from types import SimpleNamespace
 
 import pytest
+import us
 from geopy.exc import GeocoderTimedOut
 from geopy.location import Location
 from hypothesis import given, settings
@@ -24,8 +26,10 @@ from directory.errors import (
     PlaceError,
     PlaceNotFoundError,
 )
-from directory.gazetteer import STATE_CODES
+from directory.gazetteer import STATE_CODES, get_gazetteer
 from directory.geocoding import Origin, resolve_place
+from directory.origin import PRECISIONS
+from directory.placenames import state_name
 from tests.geocoder_fakes import (
     WHITE_HOUSE,
     WHITE_HOUSE_ANSWER,
@@ -131,7 +135,6 @@ def test_every_capital_by_city_and_state(state: str, capital: str, lat: float, l
         ("😀", "doesn't look like a place"),
         ("!!!", "doesn't look like a place"),
         ("a" * 5000, "too long"),
-        ("Colorado", "whole state"),
         ("Brooklyn, Nwe Yrok", "isn't a US state we know"),
     ],
 )
@@ -151,18 +154,111 @@ def test_unusable_input_says_which_formats_work(typed: str) -> None:
         assert example in message
 
 
-def test_city_in_several_states_is_ambiguous() -> None:
+# ------------------------------------------------------------------ forgiving entry
+
+
+FIFTY_STATES_AND_PR = [*us.STATES, us.states.PR]
+# Every state and PR by name and by code, any case; "LA" is Los Angeles and "DC" the city
+# of Washington (tested below), so their codes are left out here.
+STATE_TEXTS = (
+    [(state.name, state.abbr) for state in FIFTY_STATES_AND_PR]
+    + [(state.abbr, state.abbr) for state in FIFTY_STATES_AND_PR if state.abbr != "LA"]
+    + [(state.abbr.lower(), state.abbr) for state in FIFTY_STATES_AND_PR if state.abbr != "LA"]
+    + [("District of Columbia", "DC"), ("  PUERTO RICO ", "PR"), ("Co.", "CO")]
+)
+
+
+def test_state_texts_cover_fifty_states_dc_and_pr() -> None:
+    assert len(FIFTY_STATES_AND_PR) == 51
+    assert {code for _, code in STATE_TEXTS} == STATE_CODES - {"VI", "GU", "AS", "MP"}
+
+
+@pytest.mark.parametrize(("typed", "code"), STATE_TEXTS)
+def test_a_state_alone_is_the_whole_state(typed: str, code: str) -> None:
+    origin = resolve_place(typed)
+    assert (origin.precision, origin.state) == ("state", code)
+    assert origin.label == state_name(code)
+    # The mean of its ZIP centroids, inside the state: the ZIP nearest it is in the state.
+    gazetteer = get_gazetteer()
+    nearest = gazetteer.zip_point(gazetteer.nearest_zip(origin.lat, origin.lon))
+    assert nearest is not None
+    assert nearest[2] == code
+
+
+def test_la_is_los_angeles_and_offers_louisiana() -> None:
+    origin = resolve_place("LA")
+    assert (origin.label, origin.precision) == ("Los Angeles, CA", "city")
+    assert origin.alternatives == ("Louisiana",)
+    assert resolve_place(origin.alternatives[0]).precision == "state"
+    assert resolve_place("Louisiana").state == "LA"
+
+
+@pytest.mark.parametrize("typed", ["DC", "dc", "D.C.", "Washington DC", "washington d.c."])
+def test_dc_is_the_city_of_washington(typed: str) -> None:
+    # A patient typing "DC" means the city; a radius search from it also reaches MD and VA.
+    origin = resolve_place(typed)
+    assert (origin.label, origin.state, origin.precision) == ("Washington, DC", "DC", "city")
+
+
+def test_a_state_named_like_cities_offers_them() -> None:
+    new_york = resolve_place("New York")
+    assert (new_york.label, new_york.precision) == ("New York", "state")
+    assert new_york.alternatives == ("New York, NY",)
+    washington = resolve_place("Washington")
+    assert (washington.state, washington.precision) == ("WA", "state")
+    assert washington.alternatives[0] == "Washington, DC"
+
+
+def test_a_state_misspelt_the_way_it_sounds_is_still_the_state() -> None:
+    origin = resolve_place("Colorodo")
+    assert (origin.label, origin.precision) == ("Colorado", "state")
+
+
+@pytest.mark.parametrize(
+    ("typed", "label"),
+    [
+        ("denver", "Denver, CO"),
+        ("Springfield", "Springfield, IL"),
+        ("Portland", "Portland, OR"),
+        ("kansas city", "Kansas City, MO"),
+        ("Columbus", "Columbus, OH"),
+        ("St. Louis", "St. Louis, MO"),
+    ],
+)
+def test_a_bare_city_is_its_most_prominent_match(typed: str, label: str) -> None:
+    origin = resolve_place(typed)
+    assert (origin.label, origin.precision) == (label, "city")
+    assert origin.alternatives
+    assert label not in origin.alternatives
+    assert len(set(origin.alternatives)) == len(origin.alternatives)
+
+
+def test_the_other_cities_are_offered_most_prominent_first() -> None:
+    origin = resolve_place("Denver")
+    assert origin.alternatives[0] != "Denver, CO"
+    gazetteer = get_gazetteer()
+    expected = [match.label for match in gazetteer.find_city("Denver")][1:]
+    assert list(origin.alternatives) == expected
+    sizes = [match.zip_count for match in gazetteer.find_city("Denver")]
+    assert sizes == sorted(sizes, reverse=True)
+    springfield = resolve_place("Springfield")
+    assert springfield.alternatives[:2] == ("Springfield, MA", "Springfield, MO")
+    # Every alternative resolves to itself when typed back (the page's buttons do that).
+    for label in springfield.alternatives:
+        assert resolve_place(label).label == label
+
+
+def test_a_city_whose_top_places_tie_is_ambiguous() -> None:
+    # Adel, GA and Adel, IA have one ZIP each: nothing to choose by, so ask.
     with pytest.raises(AmbiguousPlaceError) as caught:
-        resolve_place("Springfield")
+        resolve_place("Adel")
     candidates = caught.value.candidates
-    assert {"Springfield, IL", "Springfield, MA", "Springfield, MO", "Springfield, OH"} <= set(
-        candidates
-    )
+    assert candidates[:2] == ["Adel, GA", "Adel, IA"]
     assert len(candidates) == len(set(candidates))
     message = str(caught.value)
-    assert "IL" in message
-    assert "MA" in message
-    assert "Add the state" in message
+    assert "GA, IA" in message
+    assert "Add the state, like Adel, GA." in message
+    assert_says_what_works(caught.value)
 
 
 def test_misspelt_city_suggests_the_right_one() -> None:
@@ -187,6 +283,10 @@ def test_city_in_the_wrong_state_suggests_other_states() -> None:
         st.from_regex(r"\A[A-Za-z .']{1,20}, ?[A-Za-z]{2}\Z"),
         st.tuples(st.floats(), st.floats()).map(lambda pair: f"{pair[0]}, {pair[1]}"),
         st.integers(min_value=0, max_value=10**10).map(str),
+        st.tuples(
+            st.sampled_from(["CO", "Denver", "nyc", "Queens", "Colorado", ""]), st.text()
+        ).map(" ".join),
+        st.sampled_from(["nan, nan", "inf, -inf", "-inf, 5", "1e999, 2", "NaN N, 5 W", "91, 181"]),
     )
 )
 def test_any_text_gives_an_origin_or_a_place_error(text: str) -> None:
@@ -201,8 +301,9 @@ def test_any_text_gives_an_origin_or_a_place_error(text: str) -> None:
         assert outcome.state in STATE_CODES
         assert -90 <= outcome.lat <= 90
         assert -180 <= outcome.lon <= 180
-        assert outcome.precision in ("zip", "city", "coordinates", "address")
+        assert outcome.precision in PRECISIONS
         assert outcome.label.strip()
+        assert outcome.label not in outcome.alternatives
 
 
 # A place that works, written as a patient could type it: a ZIP code, a coordinate
@@ -228,6 +329,30 @@ def assert_says_what_works(error: PlaceError) -> None:
 
 
 # ---------------------------------------------------------------- online fallback
+
+
+@pytest.mark.parametrize(
+    "typed", ["nan, nan", "NaN, -104.99", "inf, -inf", "39.74, -inf", "1e999, 5", "91, 181"]
+)
+def test_coordinates_that_are_not_numbers_are_place_errors(typed: str) -> None:
+    with pytest.raises(PlaceError):
+        resolve_place(typed)
+
+
+@pytest.mark.parametrize("lat", [math.nan, math.inf, -math.inf, 91.0])
+def test_a_geocoder_answer_off_the_map_is_never_used(lat: float) -> None:
+    # Duck-typed, because geopy's own Location refuses such points.
+    answer = SimpleNamespace(
+        latitude=lat,
+        longitude=-104.99,
+        address="Somewhere, CO",
+        raw={"precision": "city", "state": "CO", "label": "Somewhere, CO"},
+    )
+    with pytest.raises(PlaceNotFoundError):
+        resolve_place("somewhere", geocoder=FakeGeocoder({"somewhere": answer}))
+    online = FakeGeocoder({"Brooklin, NY": answer})
+    with pytest.raises(PlaceNotFoundError):
+        resolve_place("Brooklin, NY", online_fallback=online)
 
 
 def test_online_fallback_not_called_when_offline_succeeds() -> None:

@@ -12,7 +12,8 @@ import pytest
 from geopy.exc import GeocoderServiceError
 from geopy.location import Location
 
-from directory.errors import PlaceError
+from directory.distance import great_circle_miles
+from directory.errors import PlaceError, PlaceNotFoundError
 from directory.gazetteer import get_gazetteer
 from directory.geocoding import resolve_place
 from directory.offline_geocoder import (
@@ -21,6 +22,7 @@ from directory.offline_geocoder import (
     is_near_us,
     nearest_zip_miles,
 )
+from tests.geocoder_fakes import FakeGeocoder
 
 # ------------------------------------------------------------------------ formats
 
@@ -91,9 +93,83 @@ def test_city_state_and_zip() -> None:
     assert (origin.label, origin.precision) == ("Denver, CO 80202", "zip")
 
 
-def test_zip_in_another_state_than_the_city_is_an_error() -> None:
-    with pytest.raises(PlaceError, match="80202 is in CO"):
-        resolve_place("Boston, MA 80202")
+def test_zip_in_another_state_than_the_city_wins() -> None:
+    # The ZIP is the most exact thing typed, and the label shows where it is.
+    origin = resolve_place("Boston, MA 80202")
+    assert (origin.label, origin.state, origin.precision) == ("Denver, CO 80202", "CO", "zip")
+
+
+def test_unknown_zip_among_words_is_an_error() -> None:
+    with pytest.raises(PlaceNotFoundError, match="ZIP code 99999"):
+        resolve_place("Denver, CO 99999")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "CO 80202",
+        "80202 Denver",
+        "Denver 80202",
+        "Denver, CO 80202",
+        "80202-1234 Denver",
+        "Denver CO 80202-1234",
+        "80202, Denver, Colorado",
+        "zip 80202",
+        "NY 80202",  # the ZIP wins over a state that contradicts it
+        "Boston, MA 80202",
+    ],
+)
+def test_a_zip_anywhere_in_the_text_is_the_place(typed: str) -> None:
+    origin = resolve_place(typed)
+    assert (origin.label, origin.state, origin.precision) == ("Denver, CO 80202", "CO", "zip")
+    assert origin.query == typed
+
+
+def test_a_zip_after_a_house_number_is_an_address() -> None:
+    fake = FakeGeocoder()
+    origin = resolve_place("1550 Larimer St, Denver, CO 80202", online_fallback=fake)
+    assert fake.calls == ["1550 Larimer St, Denver, CO 80202"]  # asked online first
+    assert origin.label == "Denver, CO 80202"
+
+
+# (typed, label, state, near (lat, lon)) for nicknames and New York City's boroughs.
+NICKNAMES = [
+    ("Philly", "Philadelphia, PA", "PA", (39.9526, -75.1652)),
+    ("NYC", "New York, NY", "NY", (40.7580, -73.9855)),
+    ("New York City", "New York, NY", "NY", (40.7580, -73.9855)),
+    ("LA", "Los Angeles, CA", "CA", (34.0522, -118.2437)),
+    ("L.A.", "Los Angeles, CA", "CA", (34.0522, -118.2437)),
+    ("SF", "San Francisco, CA", "CA", (37.7749, -122.4194)),
+    ("DC", "Washington, DC", "DC", (38.9072, -77.0369)),
+    ("Vegas", "Las Vegas, NV", "NV", (36.1699, -115.1398)),
+    ("NOLA", "New Orleans, LA", "LA", (29.9511, -90.0715)),
+    ("Queens", "Queens, NY", "NY", (40.7282, -73.7949)),
+    ("queens, ny", "Queens, NY", "NY", (40.7282, -73.7949)),
+    ("Bronx", "Bronx, NY", "NY", (40.8448, -73.8648)),
+    ("The Bronx", "Bronx, NY", "NY", (40.8448, -73.8648)),
+    ("Brooklyn", "Brooklyn, NY", "NY", (40.6782, -73.9442)),
+    ("Manhattan", "Manhattan, NY", "NY", (40.7831, -73.9712)),
+    ("Manhattan, New York", "Manhattan, NY", "NY", (40.7831, -73.9712)),
+    ("Staten Island", "Staten Island, NY", "NY", (40.5795, -74.1502)),
+    ("Philly PA", "Philadelphia, PA", "PA", (39.9526, -75.1652)),
+]
+
+
+@pytest.mark.parametrize(("typed", "label", "state", "near"), NICKNAMES)
+def test_nicknames_and_boroughs(
+    typed: str, label: str, state: str, near: tuple[float, float]
+) -> None:
+    origin = resolve_place(typed)
+    assert (origin.label, origin.state, origin.precision) == (label, state, "city")
+    assert great_circle_miles(origin.lat, origin.lon, *near) < 6.0
+
+
+def test_a_nickname_offers_the_other_places_of_that_name() -> None:
+    manhattan = resolve_place("Manhattan")
+    assert manhattan.alternatives[0] == "Manhattan, KS"
+    assert "Manhattan, NY" not in manhattan.alternatives
+    assert resolve_place("Manhattan, KS").state == "KS"
+    assert resolve_place("NYC").alternatives == ()
 
 
 @pytest.mark.parametrize(
@@ -151,6 +227,22 @@ def test_offline_geocoder_lists_every_match_when_asked() -> None:
     top = geocoder.geocode("Springfield")
     assert isinstance(top, Location)
     assert top.address == matches[0].address == "Springfield, IL"
+    assert "tied" not in top.raw
+    adel = geocoder.geocode("Adel", exactly_one=False)
+    assert isinstance(adel, list)
+    assert adel[0].raw["tied"] is True
+
+
+def test_offline_geocoder_gives_a_state_and_its_cities() -> None:
+    geocoder = OfflineGeocoder()
+    matches = geocoder.geocode("New York", exactly_one=False)
+    assert isinstance(matches, list)
+    assert [(m.address, m.raw["precision"]) for m in matches] == [
+        ("New York", "state"),
+        ("New York, NY", "city"),
+    ]
+    assert matches[0].raw["zip"] is None
+    assert matches[0].raw["state"] == "NY"
 
 
 @pytest.mark.parametrize("point", ["39.7392, -104.9903", (39.7392, -104.9903)])
@@ -160,6 +252,11 @@ def test_offline_reverse_gives_the_nearest_zip(point: Any) -> None:
     assert location.raw["state"] == "CO"
     assert location.raw["precision"] == "zip"
     assert OfflineGeocoder().reverse("51.5, -0.12") is None
+
+
+@pytest.mark.parametrize("point", [(float("nan"), -105.0), (39.7, float("inf")), "nan, nan"])
+def test_offline_reverse_refuses_points_that_are_not_numbers(point: Any) -> None:
+    assert OfflineGeocoder().reverse(point) is None
 
 
 # ---------------------------------------------------------------- helpers, network

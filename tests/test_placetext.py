@@ -19,6 +19,7 @@ from directory.placetext import (
     trailing_zip,
     unknown_zip,
     zip_code,
+    zip_in_text,
 )
 
 
@@ -125,6 +126,38 @@ def test_trailing_zip() -> None:
     )
     assert trailing_zip("80202") is None
     assert trailing_zip("Denver, CO") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("CO 80202", ("80202", "CO")),
+        ("80202 Denver", ("80202", "Denver")),
+        ("Denver 80202", ("80202", "Denver")),
+        ("Denver, CO 80202", ("80202", "Denver, CO")),
+        ("80202-1234 Denver", ("80202", "Denver")),
+        ("80202, Denver, CO", ("80202", "Denver, CO")),
+        ("Denver, CO 80202.", ("80202", "Denver, CO .")),
+        ("80202", ("80202", "")),
+    ],
+)
+def test_zip_in_text(typed: str, found: tuple[str, str]) -> None:
+    assert zip_in_text(typed) == found
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Denver, CO",
+        "1550 Larimer St, Denver, CO 80202",  # a house number: a street address
+        "80202 80203",  # two ZIPs
+        "39.80202, -104.99",  # decimals, not a ZIP
+        "802021 Denver",  # six digits
+        "8020 Denver",
+    ],
+)
+def test_no_zip_in_text(typed: str) -> None:
+    assert zip_in_text(typed) is None
 
 
 def test_comma_parts() -> None:
