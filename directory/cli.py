@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from directory import listing
 from directory.admin_cli import add_admin_commands
 from directory.csvfile import write_csv_text
 from directory.dataset import load_clinics
@@ -265,22 +266,21 @@ def _json_row(row: dict[str, object]) -> dict[str, object]:
 
 def _print_table(result: SearchResult, sections: dict[str, pd.DataFrame], out: TextIO) -> None:
     origin = result.origin
-    radius = f"{result.query.radius_miles:g}"
     total = len(result.in_person)
     shown = len(sections["in_person"])
-    noun = "clinic" if total == 1 else "clinics"
-    out.write(f"{total} {noun} within {radius} miles of {origin.label}")
+    # The page's own sentences, with data shown as it is rather than escaped for Markdown.
+    out.write(listing.summary_sentence(result, escape=str))
     out.write(f" (showing {shown})\n" if shown < total else "\n")
+    whole_state = origin.precision == "state"
     if shown:
-        out.write(_format_rows(sections["in_person"], with_distance=True) + "\n")
+        out.write(_format_rows(sections["in_person"], with_distance=not whole_state) + "\n")
     nearest = sections["nearest_outside_radius"]
     if not total and len(nearest):
-        first = nearest.iloc[0]
-        out.write(
-            f"Nothing within {radius} miles; the nearest is "
-            f"{first[DISTANCE_COLUMN]:.0f} miles away in {first['city']}, {first['state']}:\n"
-        )
+        out.write(f"{listing.no_match_sentence(result, escape=str)} ")
+        out.write(f"{listing.nearest_sentence(result, escape=str)}\n")
         out.write(_format_rows(nearest, with_distance=True) + "\n")
+    elif not total and not whole_state:
+        out.write(listing.out_of_reach_sentence(result, escape=str) + "\n")
     at_home = sections["at_home"]
     out.write(
         f"\nAlso available at home in {origin.state}: {len(result.at_home)} "

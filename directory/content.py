@@ -60,6 +60,12 @@ SAMPLE_DATA_NOTE_PLAIN: Final[str] = SAMPLE_DATA_NOTE.replace("**", "")
 
 # ---------------------------------------------------------------- search page
 
+VA_LOCATOR_MARKDOWN: Final[str] = (
+    "Veterans can also find VA medical centers and clinics near them with the "
+    "[VA's facility locator](https://www.va.gov/find-locations/)."
+)
+"""Where a veteran can turn when no listed clinic is within reach."""
+
 HOW_TO_USE_MARKDOWN: Final[str] = """
 **How to search**
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import date
 from html import escape
 from urllib.parse import quote
@@ -32,7 +33,7 @@ from directory.facts import (
 )
 from directory.filters import filter_named
 from directory.phones import tel_uri
-from directory.search import DISTANCE_COLUMN, SearchQuery, SearchResult
+from directory.search import DISTANCE_COLUMN, NEAREST_BOUND_MILES, SearchQuery, SearchResult
 
 __all__ = [
     "COMPARISON_ROWS",
@@ -127,12 +128,32 @@ def clinic_title(row: pd.Series) -> str:
     return title
 
 
+Escape = Callable[[object], str]
+"""How data values are made safe in a sentence: for Markdown (the page) or as is (a terminal)."""
+
+
 def count_text(number: int, noun: str) -> str:
     """``1 clinic``, ``1,234 clinics``."""
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def summary_sentence(result: SearchResult, *, unfiltered: int | None = None) -> str:
+def scope_text(result: SearchResult, *, escape: Escape = escape_markdown) -> str:
+    """``within 25 miles``, or ``in Colorado`` for a whole state (escaped)."""
+    if result.origin.precision == "state":
+        return f"in {escape(result.origin.label)}"
+    return f"within {result.query.radius_miles:g} miles"
+
+
+def where_text(result: SearchResult, *, escape: Escape = escape_markdown) -> str:
+    """``within 25 miles of Denver, CO 80202``, or ``in Colorado`` for a whole state (escaped)."""
+    if result.origin.precision == "state":
+        return scope_text(result, escape=escape)
+    return f"{scope_text(result, escape=escape)} of {escape(result.origin.label)}"
+
+
+def summary_sentence(
+    result: SearchResult, *, unfiltered: int | None = None, escape: Escape = escape_markdown
+) -> str:
     """What the search found, in one line (escaped for Markdown).
 
     ``23 clinics within 25 miles of Denver, CO 80202``, or with filters on
@@ -140,7 +161,7 @@ def summary_sentence(result: SearchResult, *, unfiltered: int | None = None) -> 
     (``unfiltered`` is how many there are without the filters).
     """
     count = len(result.in_person)
-    where = f"within {result.query.radius_miles:g} miles of {escape_markdown(result.origin.label)}"
+    where = where_text(result, escape=escape)
     filters = filter_count(result.query)
     if not filters or not unfiltered:
         return f"{count_text(count, 'clinic')} {where}"
@@ -151,15 +172,23 @@ def summary_sentence(result: SearchResult, *, unfiltered: int | None = None) -> 
     )
 
 
+def at_home_summary(result: SearchResult, *, escape: Escape = escape_markdown) -> str:
+    """``4 at-home (telehealth) providers are licensed in CO`` (escaped)."""
+    count = len(result.at_home)
+    state = escape(result.origin.state)
+    verb = "is" if count == 1 else "are"
+    return f"{count_text(count, 'at-home (telehealth) provider')} {verb} licensed in {state}"
+
+
 def filter_count(query: SearchQuery) -> int:
     """How many filters are on, counting each chosen value: as many as there are chips."""
     return sum(len(filter_named(name).chips(value)) for name, value in query.filters.items())
 
 
-def filters_in_words(query: SearchQuery) -> str:
+def filters_in_words(query: SearchQuery, *, escape: Escape = escape_markdown) -> str:
     """``IV infusion, Works with VA and Up to $100`` (escaped), or ``""`` with none on."""
     labels = [
-        escape_markdown(chip.label)
+        escape(chip.label)
         for name, value in query.filters.items()
         for chip in filter_named(name).chips(value)
     ]
@@ -172,24 +201,33 @@ def filters_in_words(query: SearchQuery) -> str:
     )
 
 
-def no_match_sentence(result: SearchResult) -> str:
+def no_match_sentence(result: SearchResult, *, escape: Escape = escape_markdown) -> str:
     """Why the list is empty, naming the filters in the way (escaped)."""
-    where = f"within {result.query.radius_miles:g} miles of {escape_markdown(result.origin.label)}"
-    filters = filters_in_words(result.query)
+    where = f"within {result.query.radius_miles:g} miles of {escape(result.origin.label)}"
+    filters = filters_in_words(result.query, escape=escape)
     if not filters:
         return f"There is no clinic in our list {where}."
     noun = "filter" if filter_count(result.query) == 1 else "filters"
     return f"No clinic {where} matches your {noun}: {filters}."
 
 
-def nearest_sentence(result: SearchResult) -> str | None:
+def out_of_reach_sentence(result: SearchResult, *, escape: Escape = escape_markdown) -> str:
+    """Nothing near and nothing within reach: say so plainly (escaped)."""
+    state = escape(result.origin.state)
+    return (
+        f"There is no clinic in our list within reach either: none in {state} or within "
+        f"{NEAREST_BOUND_MILES:,.0f} miles matches."
+    )
+
+
+def nearest_sentence(result: SearchResult, *, escape: Escape = escape_markdown) -> str | None:
     """``The nearest that matches is 63 miles away, in Pueblo, CO.`` (escaped)."""
     if len(result.in_person) or result.nearest_outside_radius.empty:
         return None
     first = result.nearest_outside_radius.iloc[0]
     return (
         f"The nearest that matches is {first[DISTANCE_COLUMN]:,.0f} miles away, in "
-        f"{escape_markdown(first['city'])}, {escape_markdown(first['state'])}."
+        f"{escape(first['city'])}, {escape(first['state'])}."
     )
 
 

@@ -28,6 +28,8 @@ from directory.search import SearchQuery
 
 PLACE_PARAM = "near"
 RADIUS_PARAM = "radius"
+STATE_PARAM = "state"
+"""``?state=CO`` is read as ``?near=CO``: the whole state (it is written back as ``near``)."""
 
 
 def param_names() -> tuple[str, ...]:
@@ -115,5 +117,8 @@ def form_from_params(params: Mapping[str, Sequence[str]]) -> SearchForm:
         filters[entry.name] = value
         notices.extend(dropped)
     return SearchForm(
-        near=last(PLACE_PARAM) or "", radius_miles=radius, filters=filters, notices=tuple(notices)
+        near=last(PLACE_PARAM) or last(STATE_PARAM) or "",
+        radius_miles=radius,
+        filters=filters,
+        notices=tuple(notices),
     )

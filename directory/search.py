@@ -33,6 +33,8 @@ from directory.gazetteer import STATE_CODES
 from directory.geocoding import Origin
 
 NEAREST_OUTSIDE_COUNT = 3
+NEAREST_BOUND_MILES = 250.0
+"""The farthest a "nearest clinic further away" may be, unless it is in the patient's state."""
 
 _STATE_BITS: dict[str, int] = {code: bit for bit, code in enumerate(sorted(STATE_CODES))}
 _ALL_STATES_MASK = np.uint64((1 << len(_STATE_BITS)) - 1)
@@ -102,6 +104,8 @@ class ClinicIndex:
     lat_deg: npt.NDArray[np.float64]
     lon_deg: npt.NDArray[np.float64]
     states_served: MaskArray
+    state: npt.NDArray[np.object_]
+    """Each clinic's USPS state code (blank for at-home providers)."""
     filter_arrays: Mapping[str, np.ndarray[Any, Any]]
     name_order: npt.NDArray[np.int64] = field(repr=False)
 
@@ -123,6 +127,7 @@ def index_clinics(table: pd.DataFrame) -> ClinicIndex:
         lat_deg=usable[schema.LAT].to_numpy(dtype=np.float64),
         lon_deg=usable[schema.LON].to_numpy(dtype=np.float64),
         states_served=_state_masks(usable["service_states"]),
+        state=usable["state"].fillna("").astype(str).to_numpy(dtype=object),
         filter_arrays={entry.name: entry.prepare(usable) for entry in all_filters()},
         # Rank of each row by name, so ties in distance sort by name without strings.
         name_order=np.argsort(np.argsort(name_keys, kind="stable"), kind="stable").astype(np.int64),
@@ -130,7 +135,14 @@ def index_clinics(table: pd.DataFrame) -> ClinicIndex:
 
 
 def search(clinics: ClinicIndex | pd.DataFrame, query: SearchQuery) -> SearchResult:
-    """Clinics within the radius that pass every filter, plus at-home providers for the state."""
+    """Clinics that pass every filter near the origin, plus at-home providers for its state.
+
+    Near means within the radius; when the origin is a whole state ("Colorado"), it means
+    in that state, listed from its centre outwards but without a distance (a distance from
+    the middle of a state would mean nothing to the patient). When nothing is near,
+    ``nearest_outside_radius`` holds the nearest matches still within reach: in the same
+    state, or within :data:`NEAREST_BOUND_MILES`.
+    """
     index = clinics if isinstance(clinics, ClinicIndex) else index_clinics(clinics)
     wanted = _filter_mask(index, query)
 
@@ -138,8 +150,12 @@ def search(clinics: ClinicIndex | pd.DataFrame, query: SearchQuery) -> SearchRes
     miles = great_circle_miles(
         query.origin.lat, query.origin.lon, index.lat_deg[candidates], index.lon_deg[candidates]
     )
-    inside = miles <= query.radius_miles
+    in_state = index.state[candidates] == query.origin.state
+    whole_state = query.origin.precision == "state"
+    inside = in_state if whole_state else miles <= query.radius_miles
     in_person = _rows(index, candidates[inside], miles[inside])
+    if whole_state:
+        in_person[DISTANCE_COLUMN] = np.nan
 
     state_bit = _STATE_BITS.get(query.origin.state)
     serves_state = (
@@ -151,10 +167,11 @@ def search(clinics: ClinicIndex | pd.DataFrame, query: SearchQuery) -> SearchRes
     at_home_rows = at_home_rows[np.argsort(index.name_order[at_home_rows], kind="stable")]
     at_home = index.table.iloc[at_home_rows].reset_index(drop=True)
 
-    if len(in_person):
+    if len(in_person) or whole_state:
         nearest = in_person.iloc[0:0]
     else:
-        outside = ~inside
+        # Never offer a clinic out of reach (Denver -> Orlando): same state or close enough.
+        outside = ~inside & (in_state | (miles <= NEAREST_BOUND_MILES))
         order = np.argsort(miles[outside], kind="stable")[:NEAREST_OUTSIDE_COUNT]
         nearest = _rows(index, candidates[outside][order], miles[outside][order])
     return SearchResult(query, in_person, at_home, nearest)

@@ -282,3 +282,50 @@ def test_compared_clinics_from_an_old_search_do_not_block_a_new_one():
     fresh = [c for c in at.checkbox if c.key and c.key.startswith("compare-")]
     assert fresh
     assert not any(c.disabled for c in fresh)
+
+
+# --- where the patient is: a state, at-home care only, nothing within reach -----------------
+
+
+def test_a_state_shows_its_at_home_providers_first_then_its_clinics():
+    for at in (start(near="Colorado"), start(state="CO")):
+        assert not at.exception
+        headers = [h.value for h in at.header]
+        assert headers[0].endswith("at-home (telehealth) providers are licensed in CO")
+        assert any(h.endswith("clinics in Colorado") for h in headers[1:])
+        assert " mi" not in " ".join(m.value for m in at.markdown if m.value.startswith("### "))
+        assert at.query_params["near"] == "Colorado" or at.query_params["near"] == "CO"
+
+
+def test_at_home_only_leads_with_the_states_providers_and_no_far_clinics():
+    at = start(near="80202", modality="at_home")
+    assert not at.exception
+    page = texts(at)
+    assert at.header[0].value.endswith("licensed in CO")
+    assert "miles away" not in page
+    assert "Nearest matching clinics" not in page
+
+
+def test_nothing_within_reach_says_so_and_points_to_at_home_care_and_the_va():
+    at = start(near="80202", radius="5", modality="oral", va="1", max_price="100")
+    assert not at.exception
+    page = texts(at)
+    assert "Oral in clinic, Works with VA and Up to $100" in page
+    assert "no clinic in our list within reach" in page
+    assert "facility locator" in page
+    assert "Nearest matching clinics" not in page
+
+
+def test_a_bare_city_offers_the_others_of_that_name():
+    at = start(near="denver")
+    assert not at.exception
+    assert "Denver, CO" in shown_count_sentence(at)
+    others = [b.label for b in at.button if (b.key or "").startswith("alternative-")]
+    assert others
+    assert all(", " in label for label in others)
+    at.button(key="alternative-0").click().run()
+    assert at.text_input(key="near").value == others[0].replace("\\", "")
+
+
+def shown_count_sentence(at: AppTest) -> str:
+    return next(h.value for h in at.header if " within " in h.value or " in " in h.value)

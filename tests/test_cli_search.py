@@ -127,7 +127,20 @@ def test_nothing_inside_the_radius_names_the_nearest_outside(cli, data):
 
     done = cli("search", "--near", "80202", "--radius", "10", "--name", "pueblo", "--data", data)
     assert done.code == 0, done.err
-    assert "nearest is 104 miles away in Pueblo, CO" in done.out
+    assert (
+        'No clinic within 10 miles of Denver, CO 80202 matches your filter: Name has "pueblo".'
+        in done.out
+    )
+    assert "The nearest that matches is 104 miles away, in Pueblo, CO." in done.out
+
+
+def test_a_whole_state_is_searched_and_nothing_out_of_reach_is_offered(cli, data):
+    done = cli("search", "--near", "Colorado", "--data", data)
+    assert done.code == 0, done.err
+    assert done.out.splitlines()[0].endswith("clinics in Colorado")
+    done = cli("search", "--near", "80202", "--name", "no-such-clinic-anywhere", "--data", data)
+    assert done.code == 0, done.err
+    assert "There is no clinic in our list within reach either" in done.out
 
 
 def test_csv_output_neutralises_formulas_and_keeps_sections(cli, data):

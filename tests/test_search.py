@@ -425,3 +425,71 @@ def test_a_typed_place_flows_through_to_results():
     result = search(index, SearchQuery(origin))
     assert ids(result.in_person) == ["denver"]
     assert np.isfinite(result.in_person[DISTANCE_COLUMN]).all()
+
+
+# --- a whole state, and an honest "nearest" ----------------------------------------------------
+
+COLORADO = Origin("Colorado", "Colorado", 39.0, -105.5, "CO", "state")
+
+
+def test_a_whole_state_lists_its_clinics_without_a_distance_and_its_at_home_providers():
+    index = index_of(
+        clinic(id="denver"),
+        clinic(
+            id="durango", city="Durango", zip="81301", latitude="37.2753", longitude="-107.8801"
+        ),
+        clinic(
+            id="cheyenne",
+            city="Cheyenne",
+            state="WY",
+            zip="82001",
+            latitude="41.14",
+            longitude="-104.82",
+        ),
+        telehealth(id="co-home", service_states="CO"),
+        telehealth(id="wy-home", service_states="WY"),
+    )
+    result = search(index, SearchQuery(COLORADO, radius_miles=5))
+    assert sorted(ids(result.in_person)) == ["denver", "durango"]  # the radius does not apply
+    assert result.in_person[DISTANCE_COLUMN].isna().all()
+    assert ids(result.at_home) == ["co-home"]
+    assert result.nearest_outside_radius.empty
+
+
+def test_nearest_further_away_stays_within_reach():
+    orlando = {
+        "city": "Orlando",
+        "state": "FL",
+        "zip": "32801",
+        "latitude": "28.54",
+        "longitude": "-81.38",
+    }
+    index = index_of(clinic(id="orlando", **orlando))
+    result = search(index, SearchQuery(DENVER, radius_miles=25))
+    assert result.in_person.empty
+    assert result.nearest_outside_radius.empty  # 1,500 miles away is not "nearest"
+
+
+def test_nearest_further_away_may_be_far_inside_the_same_state():
+    index = index_of(
+        clinic(
+            id="durango", city="Durango", zip="81301", latitude="37.2753", longitude="-107.8801"
+        ),
+        clinic(
+            id="cheyenne",
+            city="Cheyenne",
+            state="WY",
+            zip="82001",
+            latitude="41.14",
+            longitude="-104.82",
+        ),
+    )
+    result = search(index, SearchQuery(DENVER, radius_miles=5))
+    # Durango is ~250+ miles away but in Colorado; Cheyenne is close enough (~100 miles).
+    assert sorted(ids(result.nearest_outside_radius)) == ["cheyenne", "durango"]
+    far = index_of(
+        clinic(
+            id="boise", city="Boise", state="ID", zip="83702", latitude="43.62", longitude="-116.2"
+        )
+    )
+    assert search(far, SearchQuery(DENVER, radius_miles=5)).nearest_outside_radius.empty

@@ -64,28 +64,61 @@ def _render_search(directory: Directory, form: SearchForm) -> None:
     result = search(directory.index, form.to_query(origin))
     results.keep_comparable(result)
     today = date.today()
+    whole_state = origin.precision == "state"
+    # Asked only for at-home care, or for a whole state: the at-home providers lead.
+    at_home_first = whole_state or form.value("modality") == ("at_home",)
+    if at_home_first:
+        with st.container(key=results.RESULTS_HEADING):
+            results.render_at_home(result, today, first=True)
+        _render_alternatives(origin.label, origin.alternatives)
+        if not whole_state and result.in_person.empty:
+            results.render_take_away(result, today, is_sample=directory.is_sample)
+            return  # nothing to say about clinics far away: at-home care was asked for
     unfiltered = (
         len(search(directory.index, form.without_filters().to_query(origin)).in_person)
         if form.filters
         else None
     )
-    with st.container(key=results.RESULTS_HEADING):
+    heading_key = "clinics-heading" if at_home_first else results.RESULTS_HEADING
+    with st.container(key=heading_key):
         st.header(listing.summary_sentence(result, unfiltered=unfiltered))
+        if not at_home_first:
+            _render_alternatives(origin.label, origin.alternatives)
         if len(result.in_person) or len(result.nearest_outside_radius):
             st.markdown(f"[{MAP_HEADING}](#{MAP_ANCHOR})")
     list_column, map_column = st.columns([3, 2], gap="medium")
     with map_column:  # drawn first so a click on the map selects in this same run
         st.header(MAP_HEADING, anchor=MAP_ANCHOR)
         shown = result.in_person if len(result.in_person) else result.nearest_outside_radius
-        map_view.render_map(shown, origin, result.query.radius_miles)
+        map_view.render_map(shown, origin, None if whole_state else result.query.radius_miles)
     with list_column:
         if result.in_person.empty:
             results.render_empty_state(directory.index, result, today)
         else:
             selected = map_view.selected_clinic()
             results.render_list(result.in_person, today, selected, section="in_person")
-    results.render_at_home(result, today)
+    if not at_home_first:
+        results.render_at_home(result, today)
     results.render_take_away(result, today, is_sample=directory.is_sample)
+
+
+MAX_ALTERNATIVES = 5
+
+
+def _render_alternatives(label: str, alternatives: tuple[str, ...]) -> None:
+    """The other places the text could mean: "Not Denver, CO? Try: Denver, PA · Denver, NC"."""
+    if not alternatives:
+        return
+    with st.container(key="alternatives", horizontal=True, gap="small"):
+        st.markdown(f"Not {listing.escape_markdown(label)}? Try:")
+        for position, place in enumerate(alternatives[:MAX_ALTERNATIVES]):
+            st.button(
+                listing.escape_markdown(place),
+                key=f"alternative-{position}",
+                type="tertiary",
+                on_click=_choose_place,
+                args=(place,),
+            )
 
 
 def _render_place_problem(error: PlaceError) -> None:

@@ -102,8 +102,9 @@ def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) ->
     """Nothing inside the distance: say why, offer one-tap ways out, show the nearest."""
     query = result.query
     st.info(listing.no_match_sentence(result), icon=":material/explore:")
+    whole_state = result.origin.precision == "state"
     relaxations = suggest_relaxations(index, query)
-    wider = suggest_wider_radius(index, query, RADIUS_CHOICES_MILES)
+    wider = None if whole_state else suggest_wider_radius(index, query, RADIUS_CHOICES_MILES)
     if relaxations or wider:
         with st.container(key="relax"):
             st.markdown("**To see clinics nearby, try:**")
@@ -111,7 +112,7 @@ def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) ->
                 entry = filter_named(relaxation.filter)
                 st.button(
                     f"{entry.relax}: {listing.count_text(relaxation.in_person_count, 'clinic')}"
-                    f" within {query.radius_miles:g} miles",
+                    f" {listing.scope_text(result)}",
                     key=f"relax-{entry.name}",
                     on_click=search_state.set_filter,
                     args=(entry.name, entry.default),
@@ -128,12 +129,22 @@ def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) ->
     if nearest and len(result.nearest_outside_radius):
         st.markdown(f"**Nearest matching clinics further away.** {nearest}")
         render_list(result.nearest_outside_radius, today, None, section="nearest")
+    elif not whole_state:
+        st.markdown(listing.out_of_reach_sentence(result))
+    if not len(result.nearest_outside_radius):
+        st.markdown(
+            "You may still find care at home: see the at-home (telehealth) providers below. "
+            + content.VA_LOCATOR_MARKDOWN
+        )
 
 
-def render_at_home(result: SearchResult, today: date) -> None:
-    """At-home (telehealth) providers licensed in the patient's state."""
+def render_at_home(result: SearchResult, today: date, *, first: bool = False) -> None:
+    """At-home (telehealth) providers licensed in the patient's state.
+
+    ``first``: they lead the page (a whole-state search, or only at-home care asked for).
+    """
     state = listing.escape_markdown(result.origin.state)
-    st.header(f"Also available at home in {state}")
+    st.header(listing.at_home_summary(result) if first else f"Also available at home in {state}")
     if result.at_home.empty:
         st.markdown(
             f"No at-home (telehealth) provider in the list matches your filters in {state}."
