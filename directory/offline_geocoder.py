@@ -216,7 +216,8 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
                 "US ZIP code, and this directory only covers the United States."
             )
         _, _, state, city = point
-        label = f"{lat:.4f}, {lon:.4f} (near {city}, {state})"
+        # Two decimals (about 1 km): what "Use my location" sends, and no false precision.
+        label = f"{lat:.2f}, {lon:.2f} (near {city}, {state} {zip5})"
         return _location(query, label, lat, lon, state, "coordinates", city=city, zip5=zip5)
 
     def _places_without_comma(self, place: str, query: str) -> list[Location]:

@@ -248,7 +248,7 @@ def test_markdown_in_the_admin_name_is_shown_as_text(data_file):
     signed = next(m.value for m in at.markdown if m.value.startswith("Signed in as"))
     assert "\\[link\\]\\(javascript\\:alert\\(1\\)\\)" in signed
     assert "\\<b\\>" in signed
-    assert all(not m.allow_html for m in at.markdown)
+    assert_html_only_for_the_stylesheet(at)
 
 
 # --- data health ---------------------------------------------------------------------------------
@@ -510,3 +510,11 @@ def test_health_warns_when_a_header_error_hides_every_listing(data_file: Path) -
     at = signed_in()
     no_exception(at)
     assert any("Patients see no listings" in e.value for e in at.error)
+
+
+def assert_html_only_for_the_stylesheet(at: AppTest) -> None:
+    """HTML is allowed in exactly one Markdown element: the app's constant stylesheet."""
+    from directory.ui.style import STYLESHEET
+
+    with_html = [m.value for m in at.markdown if m.allow_html]
+    assert with_html == [f"<style>{STYLESHEET.read_text(encoding='utf-8')}</style>"]

@@ -195,7 +195,7 @@ def test_hostile_clinic_names_render_as_text(tmp_path, monkeypatch):
         "### \\<img src\\=x onerror\\=alert\\(1\\)\\> \\[x\\]\\(javascript\\:alert"
         "\\(1\\)\\) · 0.0 mi"
     ]
-    assert all(not m.allow_html for m in at.markdown)
+    assert_html_only_for_the_stylesheet(at)
 
 
 def test_about_page_has_the_crisis_line_and_the_evidence():
@@ -329,3 +329,11 @@ def test_a_bare_city_offers_the_others_of_that_name():
 
 def shown_count_sentence(at: AppTest) -> str:
     return next(h.value for h in at.header if " within " in h.value or " in " in h.value)
+
+
+def assert_html_only_for_the_stylesheet(at: AppTest) -> None:
+    """HTML is allowed in exactly one Markdown element: the app's constant stylesheet."""
+    from directory.ui.style import STYLESHEET
+
+    with_html = [m.value for m in at.markdown if m.allow_html]
+    assert with_html == [f"<style>{STYLESHEET.read_text(encoding='utf-8')}</style>"]

@@ -181,7 +181,7 @@ def test_coordinates_get_the_state_of_the_nearest_zip(typed: str) -> None:
     assert origin.state == "CO"
     assert origin.precision == "coordinates"
     assert (origin.lat, origin.lon) == (39.7392, -104.9903)
-    assert origin.label == "39.7392, -104.9903 (near Denver, CO)"
+    assert origin.label == "39.74, -104.99 (near Denver, CO 80261)"
 
 
 def test_coordinates_in_guam() -> None:

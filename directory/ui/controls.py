@@ -22,7 +22,7 @@ from directory.filters import (
     all_filters,
 )
 from directory.params import SearchForm
-from directory.ui import search_state
+from directory.ui import location, search_state
 
 
 def render_controls(form: SearchForm) -> None:
@@ -45,6 +45,7 @@ def render_controls(form: SearchForm) -> None:
             type="primary",
             on_click=search_state.on_place_submitted,
         )
+    location.render_location_button()  # its own row: the button and its privacy note
     st.select_slider(
         RADIUS_LABEL,
         options=list(RADIUS_CHOICES_MILES),

@@ -74,6 +74,13 @@ def pop_notices() -> list[str]:
     return [str(notice) for notice in notices] if isinstance(notices, list) else []
 
 
+def add_notice(message: str) -> None:
+    """A plain message shown once above the place box on the next run (from a callback)."""
+    notices = st.session_state.get(NOTICES)
+    queued = [str(n) for n in notices] if isinstance(notices, list) else []
+    st.session_state[NOTICES] = [*queued, message]
+
+
 def sync_url(form: SearchForm) -> None:
     """Keep the address bar equal to the search: it can be bookmarked, shared and gone back to."""
     wanted = form.to_params()
