@@ -11,9 +11,10 @@ it by default), bytes per clinic and, for reference, the gzip size, for:
 
 Then the ratios, the size of the clinic data in ``search`` as compact JSON and as
 packed into the page (gzip + base64, :func:`directory.maps.pack`), and what each of its
-columns costs packed on its own (the display-ready phone, ``tel:`` link, website and
-distance text are what the page shows, so they cost more than digits would). Target:
-under 1 MB of HTML at 10k clinics.
+columns costs packed on its own (the display-ready phone, ``tel:`` link, website,
+directions link and distance text are what the page shows, so they cost more than digits
+would), and the time :func:`directory.maps.marker_data` takes. Target: under 1 MB of
+HTML at 10k clinics.
 """
 
 from __future__ import annotations
@@ -63,10 +64,13 @@ def naive_map(table: pd.DataFrame) -> folium.Map:
     m = folium.Map(location=[DENVER.lat, DENVER.lon], zoom_start=4)
     cluster = MarkerCluster().add_to(m)
     for row in table.to_dict("records"):
+        point = f"{row[schema.LAT]}%2C{row[schema.LON]}"
+        route = f"https://www.openstreetmap.org/directions?route=%3B{point}"
         popup = (
             f"<b>{row['name']}</b><br>{row['city']}, {row['state']}<br>"
             f"{row['distance_miles']:.1f} mi away<br>{row['phone']}<br>"
             f'<a href="{row["website"]}" target="_blank" rel="noopener noreferrer">Website</a>'
+            f'<br><a href="{route}" target="_blank" rel="noopener noreferrer">Directions</a>'
         )
         folium.Marker(
             [float(row[schema.LAT]), float(row[schema.LON])],
@@ -86,6 +90,10 @@ def render_country(table: pd.DataFrame) -> str:
 
 def render_naive(table: pd.DataFrame) -> str:
     return naive_map(table).get_root().render()
+
+
+def columns_of(table: pd.DataFrame) -> str:
+    return str(len(marker_data(table)["id"]))
 
 
 def click(table: pd.DataFrame) -> str:
@@ -138,6 +146,8 @@ def main() -> None:
             f"{key} {len(pack(value)) / len(table):.1f}" for key, value in data.items()
         )
         print(f"{'':>8} packed bytes/clinic by column, each alone: {columns}")
+        data_s, _ = measure(partial(columns_of, table), repeats=5)
+        print(f"{'':>8} marker_data over {len(table)} rows: {data_s * 1000:.0f} ms")
         clicks_s, _ = measure(partial(click, table), repeats=20)
         print(f"{'':>8} clinic_for_click over {len(table)} rows: {clicks_s * 1000:.2f} ms")
 

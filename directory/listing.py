@@ -2,8 +2,9 @@
 
 Streamlit renders Markdown links of any scheme, so data values are escaped
 before they reach Markdown (a name like ``[x](javascript:...)`` stays text),
-and the only links built are ``tel:`` from a validated phone number and
-http(s) from a validated web address.
+and the only links built are ``tel:`` from a validated phone number,
+http(s) from a validated web address, and directions to a clinic's validated
+address (:mod:`directory.directions`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from directory import schema
+from directory.directions import Provider, directions_url, link_text, provider_from_env
 from directory.facts import (
     FACTS,
     Verification,
@@ -76,8 +78,14 @@ def safe_link(url: object) -> str | None:
     return quote(url, safe=_LINK_SAFE)
 
 
-def clinic_markdown(row: pd.Series, today: date) -> str:
-    """The body of one clinic's card: every value escaped, links only from validated data."""
+def clinic_markdown(
+    row: pd.Series, today: date, *, directions_provider: Provider | None = None
+) -> str:
+    """The body of one clinic's card: every value escaped, links only from validated data.
+
+    ``directions_provider``: the maps site of the "Directions" link (default: the
+    :data:`directory.directions.DIRECTIONS_ENV` setting).
+    """
     lines: list[str] = []
     if row.get("kind") == "clinic":
         place = escape_markdown(address_text(row))
@@ -94,6 +102,10 @@ def clinic_markdown(row: pd.Series, today: date) -> str:
     if website:
         # Link text names the clinic: a screen reader's list of links reads "Website" x20.
         contact.append(f"[Website of {escape_markdown(row.get('name'))}]({website})")
+    # Streamlit opens Markdown links in a new tab with rel="noopener noreferrer".
+    route = safe_link(directions_url(row, directions_provider))
+    if route:
+        contact.append(f"[{escape_markdown(link_text(row.get('name')))}]({route})")
     if contact:
         lines.append(" · ".join(contact))
     for heading in _CARD_FACTS:
@@ -231,13 +243,22 @@ def nearest_sentence(result: SearchResult, *, escape: Escape = escape_markdown) 
     )
 
 
-def shortlist_html(rows: pd.DataFrame, heading: str, today: date, *, note: str = "") -> str:
+def shortlist_html(
+    rows: pd.DataFrame,
+    heading: str,
+    today: date,
+    *,
+    note: str = "",
+    directions_provider: Provider | None = None,
+) -> str:
     """A page of the chosen clinics to keep, print or read on a phone: every value escaped.
 
-    Phone numbers are tap-to-call links (from a validated number only), the text is
+    Phone numbers are tap-to-call links (from a validated number only), each clinic has a
+    "Directions" link (opened in a new tab, see :mod:`directory.directions`), the text is
     readable without zooming on a phone, and it prints cleanly on paper. ``note`` (e.g.
     that the listings are fictional samples) is printed at the top.
     """
+    provider = directions_provider or provider_from_env()
     items: list[str] = []
     for _, row in rows.iterrows():
         lines: list[str] = []
@@ -252,6 +273,8 @@ def shortlist_html(rows: pd.DataFrame, heading: str, today: date, *, note: str =
             elif link is not None:
                 value = f'<a href="{escape(link)}" rel="noopener noreferrer">{value}</a>'
             lines.append(f"<dt>{escape(label)}</dt><dd>{value}</dd>")
+            if label == "Address":
+                lines.append(_directions_item(row, provider))
         distance = distance_text(row)
         items.append(
             f"<li><h2>{escape(str(row.get('name')))}"
@@ -267,6 +290,17 @@ def shortlist_html(rows: pd.DataFrame, heading: str, today: date, *, note: str =
         + f"<p>Made {today.day} {today:%b %Y}. Call each clinic to confirm details. In a crisis "
         'call or text <a href="tel:988">988</a> (veterans press 1).</p>'
         f"<ol>{''.join(items)}</ol></body></html>"
+    )
+
+
+def _directions_item(row: pd.Series, provider: Provider) -> str:
+    """The shortlist's "Directions" entry, or ``""`` (at-home providers have none)."""
+    route = directions_url(row, provider)
+    if route is None:
+        return ""
+    return (
+        f'<dt>Directions</dt><dd><a href="{escape(route)}" target="_blank" '
+        f'rel="noopener noreferrer">{escape(link_text(row.get("name")))}</a></dd>'
     )
 
 

@@ -54,6 +54,9 @@
         }
         var site = checked(data.site[i]);
         if (site) { addLink(box, "Website", site, true); }
+        // Opens the patient's maps site only when tapped: nothing is fetched before.
+        var route = checked(data.directions[i]);
+        if (route) { addLink(box, "Directions to " + data.name[i], route, true); }
         return box;
     }
     // With a radius of at most 10 px Leaflet reports the marker's own position for a
@@ -103,9 +106,15 @@
     };
     cluster.addTo(map);
     if (origin) {
-        L.circleMarker([origin[0], origin[1]], {radius: 6, color: "#fff", weight: 2,
-            fillColor: "#000", fillOpacity: 1}
-        ).bindTooltip(asHtml("Your search: " + origin[2])).addTo(map);
+        // The patient's point gets its own pane above the markers' and clusters' (600)
+        // and below tooltips (650), so no cluster icon hides it. It takes no clicks: a
+        // clinic at or next to the patient's spot must stay clickable underneath (the
+        // legend says what the black ring is).
+        var pane = map.createPane("clinicOrigin");
+        pane.style.zIndex = 640;
+        pane.style.pointerEvents = "none";
+        L.circleMarker([origin[0], origin[1]], {radius: 9, color: "#000", weight: 4,
+            fill: false, pane: "clinicOrigin", interactive: false}).addTo(map);
     }
     if (typeof DecompressionStream === "undefined") {
         notice("This browser cannot show the clinics on the map; please use the list.");

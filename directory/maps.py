@@ -1,19 +1,19 @@
 """The results map: one folium map of the clinics a search found.
 
 :func:`build_map` sends the clinics to the browser once, as compact columns
-(:func:`marker_data`: coordinates, a colour digit, and display-ready name, place, phone,
-``tel:`` link, website link, distance text and id), gzipped and base64-encoded: about
-70 bytes a clinic. One script (``map_layer.js``) decompresses them and draws each clinic
-as a light ``L.circleMarker`` in a cluster group; a popup is built only when it opens.
-What the map shows comes from the data file, which admins paste from websites, so no
-data value is ever parsed as markup: the popup is made with
-``createElement``/``textContent``, links are only the ``tel:`` and http(s) targets built
-here by :mod:`directory.listing` from validated values, and tooltips (which Leaflet and
-streamlit-folium set as ``innerHTML``) are the value serialised from a text node. The
-packed data is base64, so it can neither end the ``<script>`` nor be read as a template
-by branca (which re-parses rendered scripts with Jinja). Only Leaflet and
-Leaflet.markercluster load, from the app's own static folder, never a CDN; only tiles
-come from a tile server. :func:`clinic_for_click` maps a marker click back to a clinic.
+(:func:`marker_data`: coordinates, a colour digit, and display-ready texts and links),
+gzipped and base64-encoded: about 85 bytes a clinic. One script (``map_layer.js``)
+decompresses them and draws each clinic as a light ``L.circleMarker`` in a cluster
+group; a popup is built only when it opens. What the map shows comes from the data file,
+which admins paste from websites, so no data value is ever parsed as markup: the popup
+is made with ``createElement``/``textContent``, links are only the ``tel:`` and http(s)
+targets built here (:mod:`directory.listing`, :mod:`directory.directions`) from
+validated values, and tooltips (which Leaflet and streamlit-folium set as ``innerHTML``)
+are the value serialised from a text node. The packed data is base64, so it can neither
+end the ``<script>`` nor be read as a template by branca (which re-parses rendered
+scripts with Jinja). Only Leaflet and Leaflet.markercluster load, from the app's own
+static folder; only tiles come from a tile server. :func:`clinic_for_click` maps a
+marker click back to a clinic.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from directory import listing, schema
+from directory.directions import Provider, directions_column
 from directory.distance import EARTH_RADIUS_MILES, great_circle_miles
 from directory.errors import ConfigError
 from directory.facts import format_miles
@@ -191,10 +192,13 @@ class _Legend(MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, show_origin: bool) -> None:
+    def __init__(self, show_origin: bool, modalities: Sequence[str] = ()) -> None:
         super().__init__()
         self._name = "ClinicLegend"
-        items = [(MODALITY_COLOURS[c], label) for c, label in schema.MODALITIES.labels.items()]
+        labels = schema.MODALITIES.labels
+        # Filtered by treatment, pins show the chosen ones only (see marker_data).
+        chosen = list(dict.fromkeys(code for code in modalities if code in labels))
+        items = [(MODALITY_COLOURS[c], labels[c]) for c in chosen or labels]
         items += [("#000000", "Your search")] if show_origin else []
         dot = "display:inline-block;width:11px;height:11px;margin-right:6px;border-radius:50%"
         rows = "".join(
@@ -205,7 +209,8 @@ class _Legend(MacroElement):
         box = "background:#fff;padding:6px 8px;border-radius:4px;font-size:12px;line-height:1.6"
         title = "cursor:pointer;font-weight:bold;min-height:24px"
         self.html_json = _script_json(
-            f'<details open style="{box}"><summary style="{title}">Main treatment</summary>'
+            f'<details open style="{box}"><summary style="{title}">'
+            f"{'Treatment you chose' if chosen else 'Main treatment'}</summary>"
             f"{rows}</details>"
         )
         self.fold_below_px = LEGEND_FOLD_BELOW_PX
@@ -219,14 +224,17 @@ def build_map(
     tiles: TileSettings = TileSettings(),  # frozen, so one shared default is safe
     vendor_url: str = VENDOR_BASE_URL,
     payload: MarkerPayload | None = None,
+    modalities: Sequence[str] = (),
 ) -> folium.Map:
     """A map of ``clinics`` (rows without coordinates are left out).
 
     Without ``origin`` it shows the lower 48 states; with it, the patient's location,
     the search circle (with ``radius_miles``) and every clinic given. Scripts and styles
-    load from ``vendor_url``. ``payload`` is :func:`marker_payload` of ``clinics``, made
-    earlier: the page keeps the whole-country one per data file instead of rebuilding it
-    on every rerun.
+    load from ``vendor_url``. ``modalities``: the search's treatment filter, which the
+    pins' colours and the legend then follow (see :func:`marker_data`). ``payload`` is
+    :func:`marker_payload` of ``clinics`` (with the same ``modalities``), made earlier:
+    the page keeps the whole-country one per data file instead of rebuilding it on every
+    rerun.
     """
     m = folium.Map(tiles=None, control_scale=True, minZoom=2, maxZoom=_MAX_ZOOM)
     # Instance attributes: other maps in the process keep folium's own defaults.
@@ -238,7 +246,7 @@ def build_map(
         ).add_to(m)
 
     if payload is None:
-        payload = marker_payload(clinics)
+        payload = marker_payload(clinics, modalities)
     data = payload.data
     if origin is not None and radius_miles is not None and 0 < radius_miles < math.inf:
         circle = folium.Circle(
@@ -249,7 +257,8 @@ def build_map(
             fill_color="#000",
             fill_opacity=0.04,
         )
-        m.add_child(_inert(circle), name="search_radius")
+        circle.options["interactive"] = False  # so clicks reach the clinics inside
+        m.add_child(circle, name="search_radius")
     layer = _ClinicLayer(
         payload,
         origin,
@@ -259,7 +268,7 @@ def build_map(
     )
     m.add_child(layer, name="clinics")
     m.fit_bounds(_view(data, origin, radius_miles), padding=(24, 24), max_zoom=_MAX_FIT_ZOOM)
-    m.add_child(_Legend(show_origin=origin is not None))
+    m.add_child(_Legend(show_origin=origin is not None, modalities=modalities))
     return m
 
 
@@ -271,38 +280,43 @@ class MarkerPayload:
     packed: str
 
 
-def marker_payload(clinics: pd.DataFrame) -> MarkerPayload:
+def marker_payload(clinics: pd.DataFrame, modalities: Sequence[str] = ()) -> MarkerPayload:
     """Marker data for the clinics that have coordinates, and its packed form."""
     located = clinics[clinics[schema.LAT].notna() & clinics[schema.LON].notna()]
-    data = marker_data(located)
+    data = marker_data(located, modalities)
     return MarkerPayload(data, pack(data))
 
 
-def marker_data(located: pd.DataFrame) -> dict[str, Any]:
+def marker_data(
+    located: pd.DataFrame, modalities: Sequence[str] = (), *, provider: Provider | None = None
+) -> dict[str, Any]:
     """What the browser gets for each clinic, as columns (lists of equal length).
 
     Every value is ready to show: the page's script only puts them into the DOM, so the
     rules for phones, links and distances live in Python, once. ``lat``/``lon`` rounded
     to 5 decimals (about a metre); ``colour``: one digit per clinic, the palette index of
-    its first modality in schema order (the last one: none known); ``name`` (whitespace
+    the first of ``modalities`` (the search's filter, in its order) that it offers, else
+    of its first modality in schema order (the last one: none known); ``name`` (whitespace
     collapsed, :data:`NAMELESS` if empty); ``place`` ("City, ST"); ``phone``: as the
     validated table holds it; ``tel``: its :func:`phones.tel_uri` or ``""``; ``site``:
     the website as :func:`listing.safe_link` makes it (a validated http(s) URL) or ``""``;
-    ``away``: "12.3 mi away" or ``""``, or None for the whole column when no row has a
-    distance; ``id``. Rows must have coordinates.
+    ``directions``: the link of :mod:`directory.directions` (to the maps site
+    ``provider``, default: the setting) or ``""``; ``away``: "12.3 mi away" or ``""``,
+    or None for the whole column when no row has a distance; ``id``. Rows must have
+    coordinates.
     """
     # Column-at-a-time where it counts: the whole-country view maps every clinic, so a
     # Python loop per row is kept to one call per distinct phone or website.
     lats = np.round(located[schema.LAT].to_numpy(dtype=np.float64), 5)
     lons = np.round(located[schema.LON].to_numpy(dtype=np.float64), 5)
     rank = {code: i for i, code in enumerate(schema.MODALITIES.codes)}
-    modalities = _texts(located, "modalities")
-    colour_of = {  # the first modality in schema order, or the extra grey for none known
-        value: str(
-            min(rank.get(c, len(rank)) for c in value.split(schema.CANONICAL_LIST_SEPARATOR))
-        )
-        for value in modalities.unique()
-    }
+    wanted = [code for code in modalities if code in rank]
+    offered = _texts(located, "modalities")
+    colour_of: dict[str, str] = {}
+    for value in offered.unique():  # once per distinct list, not per clinic
+        codes = value.split(schema.CANONICAL_LIST_SEPARATOR)
+        first = next((code for code in wanted if code in codes), None)
+        colour_of[value] = str(rank[first] if first else min(rank.get(c, len(rank)) for c in codes))
     away: list[str] | None = None
     if "distance_miles" in located:
         miles = pd.to_numeric(located["distance_miles"], errors="coerce").to_numpy(dtype=np.float64)
@@ -317,12 +331,13 @@ def marker_data(located: pd.DataFrame) -> dict[str, Any]:
     return {
         "lat": lats.tolist(),
         "lon": lons.tolist(),
-        "colour": "".join(modalities.map(colour_of).tolist()),
+        "colour": "".join(offered.map(colour_of).tolist()),
         "name": names.where(names != "", NAMELESS).tolist(),
         "place": (city + separator + state).tolist(),
         "phone": phones.tolist(),
         "tel": _each_distinct(phones, tel_uri),
         "site": _each_distinct(_texts(located, "website"), listing.safe_link),
+        "directions": directions_column(located, provider),
         "away": away,
         "id": _texts(located, "id").tolist(),
     }
@@ -426,21 +441,9 @@ def _script_json(value: object) -> str:
     (they ended string literals before ES2019) and the ``{`` of ``{{``, ``{%`` and ``{#``.
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for raw, escaped in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(raw, escaped)
+    for raw in "<>&\u2028\u2029":
+        text = text.replace(raw, f"\\u{ord(raw):04x}")
     return _JINJA_OPENER.sub(r"\\u007b", text)
-
-
-def _inert(layer: folium.Circle) -> folium.Circle:
-    """Not clickable, so clicks reach the clinic markers underneath."""
-    layer.options["interactive"] = False
-    return layer
 
 
 def _assets(names: list[str], base_url: str) -> list[tuple[str, str]]:

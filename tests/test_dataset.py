@@ -916,7 +916,9 @@ def card_link(card_row: pd.Series) -> str | None:
     card = listing.clinic_markdown(card_row, TODAY)
     # Data is escaped on the card, so an unescaped "](" can only come from a real link.
     targets = re.findall(r"(?<!\\)\]\(([^)]*)\)", card)
-    web = [target for target in targets if not target.startswith("tel:")]
+    # The website link, not the phone's tel: link or the code-built directions link.
+    directions = "https://www.openstreetmap.org/directions"
+    web = [t for t in targets if not t.startswith(("tel:", directions))]
     assert len(web) <= 1, card
     return web[0] if web else None
 

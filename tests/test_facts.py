@@ -165,3 +165,25 @@ def test_at_home_providers_read_their_states_and_no_address() -> None:
     assert facts.states_text(row) == "all US states"
     assert facts.states_text(clinic(kind="telehealth", service_states="CO;NM")) == "CO, NM"
     assert facts.address_text(clinic()) == "1 Main St, Denver, CO 80202"
+
+
+def test_an_address_reads_as_one_line() -> None:
+    row = clinic(address="  1 Main St\n Suite  2 ", city="Denver\t", zip=float("nan"))
+    assert facts.address_text(row) == "1 Main St Suite 2, Denver, CO"
+
+
+def test_address_texts_is_address_text_of_every_row() -> None:
+    rows = [
+        clinic(),
+        clinic(kind="telehealth", service_states="ALL"),
+        clinic(address="", city=""),
+        clinic(state="", zip=""),
+        clinic(address="  2\n  Elm ", city=None, state=float("nan")),
+        clinic(kind=None),
+    ]
+    table = pd.DataFrame(rows, index=[10, 3, 7, 1, 2, 5])  # any index, as search results
+    column = facts.address_texts(table)
+    assert list(column.index) == list(table.index)
+    assert column.tolist() == [facts.address_text(row) for _, row in table.iterrows()]
+    assert column.tolist()[:2] == ["1 Main St, Denver, CO 80202", ""]
+    assert facts.address_texts(table.drop(columns=["address", "zip"])).iloc[0] == "Denver, CO"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from directory import listing, schema
+from directory.directions import directions_url
 
 TODAY = date(2026, 11, 20)
 
@@ -173,3 +175,90 @@ def test_shortlist_carries_the_sample_note_and_what_a_caller_needs():
     for fact in ("Treats", "New patients", "Parking at the back", "(303) 555-0101"):
         assert fact in page
     assert "Sample data" not in listing.shortlist_html(pd.DataFrame([row()]), "x", TODAY)
+
+
+OSM_ROUTE = "https://www.openstreetmap.org/directions?route=%3B"
+ADDRESS_QUERY = "1%20Main%20St%2C%20Denver%2C%20CO%2080202"
+
+
+def located(**fields: object) -> pd.Series:
+    return row(**{schema.LAT: 39.7501, schema.LON: -104.9996, **fields})
+
+
+@pytest.mark.parametrize(
+    ("provider", "fields", "target"),
+    [
+        ("osm", {}, OSM_ROUTE + "39.7501%2C-104.9996"),
+        (
+            "osm",
+            {schema.COORDINATES_APPROXIMATE: True},
+            "https://www.openstreetmap.org/directions?to=" + ADDRESS_QUERY,
+        ),
+        ("google", {}, "https://www.google.com/maps/dir/?api=1&destination=" + ADDRESS_QUERY),
+        ("apple", {}, "https://maps.apple.com/?daddr=" + ADDRESS_QUERY),
+    ],
+)
+def test_card_links_directions_to_the_clinic(provider, fields, target):
+    card = listing.clinic_markdown(located(**fields), TODAY, directions_provider=provider)
+    assert f"[Directions to Clinic]({target})" in card
+    # Streamlit opens Markdown links in a new tab, rel="noopener noreferrer".
+    assert all(t.startswith(("tel:", "https://")) for t in links(card))
+
+
+def test_card_directions_follow_the_setting(monkeypatch):
+    monkeypatch.setenv("CLINIC_FINDER_DIRECTIONS", "google")
+    card = listing.clinic_markdown(located(), TODAY)
+    assert "](https://www.google.com/maps/dir/?api=1&destination=" + ADDRESS_QUERY + ")" in card
+
+
+def test_card_directions_escape_a_hostile_name_and_address():
+    hostile = "x](javascript:alert(1)) <script>"
+    card = listing.clinic_markdown(
+        located(name=hostile, address="1 Main St & <script>"),
+        TODAY,
+        directions_provider="apple",
+    )
+    (target,) = [t for t in links(card) if "apple" in t]
+    assert target == (
+        "https://maps.apple.com/?daddr=1%20Main%20St%20%26%20%3Cscript%3E%2C%20Denver%2C%20CO%2080202"
+    )
+    assert f"[Directions to {listing.escape_markdown(hostile)}]({target})" in card
+    assert all(t.startswith(("tel:", "https://")) for t in links(card))
+
+
+def test_at_home_providers_get_no_directions():
+    at_home = row(kind="telehealth", service_states="CO", address="", city="", zip="")
+    assert "Directions" not in listing.clinic_markdown(at_home, TODAY)
+    page = listing.shortlist_html(pd.DataFrame([at_home]), "x", TODAY)
+    assert "Directions" not in page
+    assert "openstreetmap" not in page
+
+
+def test_shortlist_links_directions_in_a_new_tab_with_the_address():
+    page = listing.shortlist_html(
+        pd.DataFrame(
+            [located(name="A & <b>", address="1 Main St", **{schema.COORDINATES_APPROXIMATE: True})]
+        ),
+        "Near x",
+        TODAY,
+        directions_provider="osm",
+    )
+    (link,) = re.findall(r"<dt>Directions</dt><dd>(<a [^>]*>[^<]*</a>)</dd>", page)
+    href = "https://www.openstreetmap.org/directions?to=" + ADDRESS_QUERY
+    assert link == (
+        f'<a href="{href}" target="_blank" rel="noopener noreferrer">'
+        "Directions to A &amp; &lt;b&gt;</a>"
+    )
+    # Right after the address, and nothing fetched up front: no prefetch, image or script.
+    assert page.index("<dt>Address</dt>") < page.index("<dt>Directions</dt>")
+    assert not re.search(r"<(link|img|script|iframe)\b", page)
+
+
+@pytest.mark.parametrize("provider", ["osm", "google", "apple"])
+def test_shortlist_escapes_the_directions_url(provider):
+    clinic = located(address='1 Main St & <script>"', **{schema.COORDINATES_APPROXIMATE: True})
+    page = listing.shortlist_html(pd.DataFrame([clinic]), "x", TODAY, directions_provider=provider)
+    (href,) = re.findall(r'<dt>Directions</dt><dd><a href="([^"]*)"', page)
+    assert not set(href) & set('<>" ')
+    assert html.unescape(href) == directions_url(clinic, provider)
+    assert "1%20Main%20St%20%26%20%3Cscript%3E%22" in href

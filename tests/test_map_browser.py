@@ -47,8 +47,10 @@ pytestmark = [
 REQUEST_TIMEOUT_S = 10.0
 POPUP = ".leaflet-popup-content"
 TOOLTIP = ".leaflet-tooltip"
-#: The patient's own marker: the only black circle.
-ORIGIN_MARKER = '.leaflet-overlay-pane path.leaflet-interactive[fill="#000"]'
+#: The patient's own marker: the only black circle, in its own pane above the clusters.
+ORIGIN_PANE = ".leaflet-clinicOrigin-pane"
+ORIGIN_MARKER = f"{ORIGIN_PANE} path"
+DIRECTIONS = "https://www.openstreetmap.org/directions?route=%3B39.7501%2C-104.9996"
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 TEMPLATE_TEXT = "{{7*7}}"
 
@@ -165,6 +167,7 @@ def clinic(**fields: object) -> dict[str, object]:
     row: dict[str, object] = {
         "id": "c1",
         "name": "Mile High Ketamine",
+        "kind": "clinic",
         "_lat": 39.7501,
         "_lon": -104.9996,
         "modalities": "iv;nasal",
@@ -250,15 +253,13 @@ def test_a_popup_shows_the_clinic_with_a_phone_and_a_website_link(visit: Visit, 
         "Denver, CO",
         "(303) 555-0142",
         "Website",
+        "Directions to Mile High Ketamine",
     ]
+    new_tab = {"target": "_blank", "rel": "noopener noreferrer"}
     assert popup_links(visit) == [
         {"href": "tel:+13035550142", "text": "(303) 555-0142", "target": None, "rel": None},
-        {
-            "href": "https://milehigh.example.com/book?a=1&b=2",
-            "text": "Website",
-            "target": "_blank",
-            "rel": "noopener noreferrer",
-        },
+        {"href": "https://milehigh.example.com/book?a=1&b=2", "text": "Website", **new_tab},
+        {"href": DIRECTIONS, "text": "Directions to Mile High Ketamine", **new_tab},
     ]
     visit.assert_quiet()
 
@@ -268,8 +269,9 @@ def test_a_search_map_shows_the_distance_and_the_patients_marker(visit: Visit, s
     frame = pd.DataFrame([clinic()]).assign(distance_miles=[6.04])
     m = build_map(frame, origin=here, radius_miles=25, tiles=TileSettings(None))
     visit.open(site.publish("search.html", m))
-    visit.page.locator(ORIGIN_MARKER).hover()
-    expect(visit.page.locator(TOOLTIP)).to_have_text(["Your search: Denver, CO 80202"])
+    ring = visit.page.locator(ORIGIN_MARKER).bounding_box()
+    assert ring is not None
+    assert ring["width"] > 10  # the patient's ring is drawn (the legend names it)
     visit.page.locator(f'{CIRCLE_MARKERS}:not([fill="#000"])').click()
     assert "6.0 mi away" in visit.page.locator(POPUP).inner_text().split("\n")
     visit.assert_quiet()
@@ -289,8 +291,7 @@ def test_hostile_data_is_shown_as_text_and_runs_nothing(visit: Visit, site: Site
     m = local_map(rows, origin=here)
     visit.open(site.publish("hostile.html", m))
 
-    visit.page.locator(ORIGIN_MARKER).hover()
-    expect(visit.page.locator(TOOLTIP)).to_have_text(["Your search: " + HOSTILE_NAME])
+    assert visit.page.locator(ORIGIN_MARKER).count() == 1
     marker = visit.page.locator(f'{CIRCLE_MARKERS}:not([fill="#000"])')
     marker.hover()
     expect(visit.page.locator(TOOLTIP)).to_have_text([HOSTILE_NAME])
@@ -301,10 +302,12 @@ def test_hostile_data_is_shown_as_text_and_runs_nothing(visit: Visit, site: Site
         HOSTILE_NAME,
         TEMPLATE_TEXT + ", <b>CO</b>",  # not 49: branca never evaluated it
         "<script>alert(2)</script>",
+        "Directions to " + HOSTILE_NAME,
     ]
     tags = popup.locator("*").evaluate_all("(nodes) => nodes.map((n) => n.tagName)")
-    assert tags == ["DIV", "B", "BR", "BR"]  # the box, the name, two line breaks
-    assert popup_links(visit) == []  # neither the javascript: website nor the phone
+    assert tags == ["DIV", "B", "BR", "BR", "BR", "A"]  # the box, the name, breaks, a link
+    # Neither the javascript: website nor the phone; directions by coordinates only.
+    assert [link["href"] for link in popup_links(visit)] == [DIRECTIONS]
     visit.page.wait_for_timeout(300)  # let an onerror fire, if anything had made an <img>
     assert visit.page.locator("img").count() == 0
     visit.assert_quiet()
@@ -318,6 +321,7 @@ def test_the_script_links_only_http_and_tel_even_if_python_let_one_through(
     data = marker_payload(pd.DataFrame(rows)).data
     data["tel"] = ["javascript:alert(1)", "TEL:+13035550142"]
     data["site"] = ["data:text/html,<script>alert(2)</script>", " https://x.example.com"]
+    data["directions"] = ["javascript:alert(3)", "//www.openstreetmap.org/directions"]
     m = local_map(rows, payload=MarkerPayload(data, pack(data)))
     visit.open(site.publish("forged.html", m))
     assert settled(visit) == ([], 2)
@@ -328,6 +332,91 @@ def test_the_script_links_only_http_and_tel_even_if_python_let_one_through(
         assert hrefs in ([], ["TEL:+13035550142"])
         assert "(303) 555-0142" in visit.page.locator(POPUP).inner_text().split("\n")
         assert "Website" not in visit.page.locator(POPUP).inner_text()
+        assert "Directions" not in visit.page.locator(POPUP).inner_text()
         visit.page.locator(".leaflet-popup-close-button").click()
         visit.page.locator(POPUP).wait_for(state="detached")
+    visit.assert_quiet()
+
+
+def _off_localhost(urls: list[str]) -> list[str]:
+    return [url for url in urls if not is_local(url)]
+
+
+def test_directions_open_in_a_new_tab_and_nothing_is_asked_of_a_maps_site_before_a_tap(
+    visit: Visit, site: Site
+) -> None:
+    """Tiles off: no request leaves this machine until the patient taps "Directions"."""
+    visit.open(site.publish("directions.html", local_map([clinic()])))
+    visit.page.locator(CIRCLE_MARKERS).click()
+    link = visit.page.locator(f"{POPUP} a", has_text="Directions")
+    expect(link).to_have_attribute("href", DIRECTIONS)
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
+    visit.page.wait_for_timeout(300)  # a prefetch, had there been one, would be under way
+    assert _off_localhost(visit.requests) == []
+    visit.assert_quiet()
+
+    # The new tab is another page of the context: its requests are recorded and aborted.
+    tapped: list[str] = []
+
+    def record(route: Route) -> None:
+        tapped.append(route.request.url)
+        route.abort()
+
+    context = visit.page.context
+    context.route("**/*", record)  # the map's own page keeps its own route (it wins there)
+    with context.expect_page() as opened:
+        link.click()
+    opened.value.wait_for_load_state()
+    assert tapped[:1] == [DIRECTIONS]
+    assert visit.elsewhere == []  # the map's page itself asked for nothing
+
+
+def test_with_tiles_on_only_tiles_are_asked_for_before_a_tap(visit: Visit, site: Site) -> None:
+    m = build_map(pd.DataFrame([clinic()]))  # the default: OpenStreetMap's tile server
+    visit.open(site.publish("tiles.html", m))
+    visit.page.locator(CIRCLE_MARKERS).click()
+    visit.page.locator(POPUP).wait_for()
+    visit.page.wait_for_timeout(300)
+    outside = _off_localhost(visit.requests)
+    assert outside  # the tiles were asked for (and aborted)
+    assert all(url.startswith("https://tile.openstreetmap.org/") for url in outside), outside
+    assert not any("www.openstreetmap.org" in url for url in visit.requests)
+    assert visit.errors == []
+    assert visit.dialogs == []
+
+
+#: How the origin's ring and a cluster icon stack: the panes' z-order, whether the ring
+#: sits over the icon, and what a click on the ring's own stroke reaches.
+_ON_TOP_JS = """([origin, cluster]) => {
+    const ring = document.querySelector(origin);
+    const icon = document.querySelector(cluster);
+    const dot = ring.getBoundingClientRect();
+    const box = icon.getBoundingClientRect();
+    const z = (node, pane) => Number(getComputedStyle(node.closest(pane)).zIndex);
+    const onStroke = document.elementFromPoint(dot.x + 2, dot.y + dot.height / 2);
+    return {
+        ringAbove: z(ring, ".leaflet-pane") > z(icon, ".leaflet-pane"),
+        ringOverIcon: dot.left >= box.left && dot.right <= box.right
+            && dot.top >= box.top && dot.bottom <= box.bottom,
+        clickOnRingReachesCluster: Boolean(onStroke && onStroke.closest(".marker-cluster")),
+    };
+}"""
+
+
+def test_the_patients_point_is_drawn_above_the_clusters(visit: Visit, site: Site) -> None:
+    """A cluster on the patient's own spot does not hide it, and the ring takes no click
+    meant for a clinic or cluster under or beside it."""
+    here = Origin("x", "Denver, CO 80202", 39.7501, -104.9996, "CO", "coordinates")
+    rows = [clinic(id=f"same-building-{i}") for i in range(3)]
+    visit.open(site.publish("above.html", local_map(rows, origin=here)))
+    counts, _ = settled(visit)
+    assert counts == [3]
+    seen = visit.page.evaluate(_ON_TOP_JS, [ORIGIN_MARKER, CLUSTERS])
+    assert seen == {"ringAbove": True, "ringOverIcon": True, "clickOnRingReachesCluster": True}
+    ring = visit.page.locator(ORIGIN_MARKER).bounding_box()
+    assert ring is not None
+    visit.page.mouse.click(ring["x"] + 2, ring["y"] + ring["height"] / 2)  # on the ring
+    fanned = visit.page.locator(f'{CIRCLE_MARKERS}:not([fill="none"])')  # not the legs
+    expect(fanned).to_have_count(3)
     visit.assert_quiet()

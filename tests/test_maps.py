@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from directory import listing, maps, schema
 from directory.csvfile import write_csv_text
 from directory.dataset import parse_clinics
+from directory.directions import directions_url
 from directory.distance import great_circle_miles
 from directory.geocoding import Origin
 from directory.maps import (
@@ -63,6 +64,7 @@ def clinic(**fields: object) -> dict[str, object]:
     row: dict[str, object] = {
         "id": "c1",
         "name": "Mile High Ketamine",
+        "kind": "clinic",
         "_lat": 39.7501,
         "_lon": -104.9996,
         "modalities": "iv;nasal",
@@ -152,6 +154,7 @@ def test_data_of_one_clinic():
         "phone": "(303) 555-0142",
         "tel": "tel:+13035550142",
         "site": "https://milehigh.example.com",
+        "directions": "https://www.openstreetmap.org/directions?route=%3B39.7501%2C-104.9996",
         "away": "2.3 mi away",
         "id": "c1",
     }
@@ -187,6 +190,27 @@ def test_marker_colour_is_the_first_modality_in_schema_order(modalities, colour)
     m = build_map(table(clinic(modalities=modalities)))
     assert maps._PALETTE[int(one(m)["colour"])] == colour
     assert maps._script_json(maps._PALETTE) in rendered(m)  # the palette the digit indexes
+
+
+@pytest.mark.parametrize(
+    ("offered", "chosen", "colour"),
+    [
+        ("iv;nasal", ("nasal",), MODALITY_COLOURS["nasal"]),
+        ("iv;nasal", ("nasal", "iv"), MODALITY_COLOURS["nasal"]),  # the filter's order
+        ("iv;nasal", ("iv", "nasal"), MODALITY_COLOURS["iv"]),
+        ("iv;nasal", ("oral", "nasal"), MODALITY_COLOURS["nasal"]),  # the first it offers
+        ("iv;nasal", ("oral",), MODALITY_COLOURS["iv"]),  # none chosen: its own first
+        ("iv;nasal", ("laughing_gas", "nasal"), MODALITY_COLOURS["nasal"]),
+        ("iv;nasal", (), MODALITY_COLOURS["iv"]),
+        ("", ("iv",), GREY),
+    ],
+)
+def test_with_a_treatment_filter_a_pin_shows_the_first_chosen_treatment_it_offers(
+    offered, chosen, colour
+):
+    m = build_map(table(clinic(modalities=offered)), modalities=chosen)
+    assert maps._PALETTE[int(one(m)["colour"])] == colour
+    assert maps.marker_payload(table(clinic(modalities=offered)), chosen).data == data_of(m)
 
 
 def test_palette_covers_every_modality_with_distinct_colours_one_digit_each():
@@ -266,6 +290,45 @@ def test_only_validated_http_websites_are_sent(website):
     assert one(build_map(table(clinic(website=website))))["site"] == ""
 
 
+OSM_ROUTE = "https://www.openstreetmap.org/directions?route=%3B"
+OSM_TO = "https://www.openstreetmap.org/directions?to="
+
+
+@pytest.mark.parametrize(
+    ("fields", "sent"),
+    [
+        ({}, OSM_ROUTE + "39.7501%2C-104.9996"),
+        ({"_lat": 40.0, "_lon": -105.123456}, OSM_ROUTE + "40%2C-105.12346"),
+        (
+            {"_coordinates_approximate": True, "address": "1 Main St & <script>", "zip": "80202"},
+            OSM_TO + "1%20Main%20St%20%26%20%3Cscript%3E%2C%20Denver%2C%20CO%2080202",
+        ),
+        ({"_coordinates_approximate": True}, OSM_TO + "Denver%2C%20CO"),
+        ({"_coordinates_approximate": True, "city": "", "state": ""}, ""),
+        ({"kind": "telehealth"}, ""),
+        ({"kind": float("nan")}, ""),
+    ],
+)
+def test_directions_are_sent_as_full_links_and_at_home_providers_get_none(fields, sent):
+    assert one(build_map(pd.DataFrame([clinic(**fields)])))["directions"] == sent
+
+
+@pytest.mark.parametrize(
+    ("provider", "start"),
+    [
+        ("osm", OSM_ROUTE),
+        ("google", "https://www.google.com/maps/dir/?api=1&destination=1%20Main%20St%2C%20"),
+        ("apple", "https://maps.apple.com/?daddr=1%20Main%20St%2C%20Denver%2C%20CO"),
+    ],
+)
+def test_directions_follow_the_setting(monkeypatch, provider, start):
+    monkeypatch.setenv("CLINIC_FINDER_DIRECTIONS", provider)
+    frame = pd.DataFrame([clinic(address="1 Main St")])
+    assert one(build_map(frame))["directions"].startswith(start)
+    (given,) = maps.marker_data(frame, provider="google")["directions"]
+    assert given.startswith("https://www.google.com/maps/dir/?api=1&destination=")
+
+
 def test_links_come_from_the_listing_rules_for_every_validated_clinic(synthetic):
     """One source of truth: the map's links are the clinic cards' links."""
     located = synthetic[synthetic["_lat"].notna()]
@@ -273,6 +336,9 @@ def test_links_come_from_the_listing_rules_for_every_validated_clinic(synthetic)
     assert data["phone"] == list(located["phone"])
     assert data["tel"] == [tel_uri(p) or "" for p in located["phone"]]
     assert data["site"] == [listing.safe_link(w) or "" for w in located["website"]]
+    assert data["directions"] == [directions_url(row) or "" for _, row in located.iterrows()]
+    assert all(listing.safe_link(link) == link for link in data["directions"])  # as on cards
+    assert sum(map(bool, data["directions"])) == len(located)
     assert sum(map(bool, data["tel"])) > 250
     assert sum(map(bool, data["site"])) > 100
     assert all(tel.startswith("tel:+") for tel in data["tel"] if tel)
@@ -287,11 +353,13 @@ def test_the_page_carries_the_data_packed_once_and_the_same_data_packs_the_same(
     assert pack(data_of(m)) == pack(copy.deepcopy(data_of(m)))  # no timestamp in the gzip
 
 
-def test_a_clinic_costs_well_under_a_hundred_bytes_of_page(synthetic):
+def test_a_clinic_costs_under_a_hundred_bytes_of_page(synthetic):
     located = int(synthetic["_lat"].notna().sum())
     full = len(rendered(build_map(synthetic, origin=DENVER)).encode())
     empty = len(rendered(build_map(synthetic.iloc[:0], origin=DENVER)).encode())
-    assert (full - empty) / located < 90
+    # About 72 before directions links, which add about 20 (their coordinates are new
+    # digits to gzip); 300 clinics compress worse than the 10k of benchmarks/bench_map.py.
+    assert (full - empty) / located < 100
 
 
 # --- escaping ------------------------------------------------------------------------------
@@ -567,6 +635,17 @@ def test_legend_lists_every_modality_label_and_colour():
         assert MODALITY_COLOURS[code] in legend
     assert "Your search" in legend
     assert "Your search" not in legend_of(build_map(table(clinic())))
+    assert "Main treatment" in legend
+
+
+def test_with_a_treatment_filter_the_legend_explains_the_chosen_colours():
+    legend = legend_of(build_map(table(clinic()), modalities=["nasal", "iv", "nasal", "x"]))
+    labels = schema.MODALITIES.labels
+    assert "Treatment you chose" in legend
+    assert legend.index(html.escape(labels["nasal"])) < legend.index(html.escape(labels["iv"]))
+    for code in ("im", "oral", "at_home"):
+        assert html.escape(labels[code]) not in legend
+        assert MODALITY_COLOURS[code] not in legend
 
 
 # --- tiles ---------------------------------------------------------------------------------

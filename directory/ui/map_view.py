@@ -20,12 +20,18 @@ def render_map(
     radius_miles: float | None,
     *,
     payload: MarkerPayload | None = None,
+    modalities: tuple[str, ...] = (),
 ) -> None:
     """Draw the map; a click on a clinic's marker selects it (see :func:`selected_clinic`)."""
     # The selection is not drawn on the map: a different map script makes st_folium build
     # a new map (and reset the view) on every selection; the list shows the selected clinic.
     folium_map = build_map(
-        clinics, origin=origin, radius_miles=radius_miles, tiles=tile_settings(), payload=payload
+        clinics,
+        origin=origin,
+        radius_miles=radius_miles,
+        tiles=tile_settings(),
+        payload=payload,
+        modalities=modalities,  # pins take the colour of the treatment searched for
     )
     output = st_folium(
         folium_map,
