@@ -1,6 +1,7 @@
 # Ketamine Clinic Finder -- a fresh machine needs only python3.11 and make.
 #
 #   make run [DATA=path/to/clinics.csv]   set up .venv and start the app
+#   make serve [PORT=8080] [REPLICAS=n]    production: replicas behind nginx (deploy/)
 #   make test                             set up .venv, lint, type-check, run all tests
 #   make lint | typecheck | bench | clean | distclean
 #
@@ -21,14 +22,19 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev
 
 DATA        ?= data/clinics.csv
 CHROMIUM    := /usr/bin/chromium
+NGINX       := /usr/sbin/nginx
+PORT        ?= 8080
+# One replica per core by default (each Streamlit process runs its scripts on one core).
+REPLICAS    ?= $(shell nproc 2>/dev/null || echo 2)
 # axe-core (accessibility checks in the browser tests), pinned in package-lock.json.
 AXE         := node_modules/axe-core/axe.min.js
 PYTEST_ARGS ?=
 
-.PHONY: axe help run test test-fast lint typecheck bench chromium clean distclean
+.PHONY: axe help run serve nginx test test-fast lint typecheck bench chromium clean distclean
 
 help:
 	@echo "make run [DATA=path]  start the app (default data: $(DATA))"
+	@echo "make serve [PORT=8080] [REPLICAS=n] [DATA=path]  replicas behind nginx (docs/deploy.md)"
 	@echo "make test             lint, type-check and run the whole test suite"
 	@echo "make test-fast        lint, type-check and run the tests not marked slow"
 	@echo "make lint             ruff check + ruff format --check"
@@ -61,6 +67,28 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV_PY)
 # ------------------------------------------------------------------------------ run
 run: $(RUNTIME_STAMP)
 	CLINICS_CSV="$(DATA)" $(VENV)/bin/streamlit run app.py
+
+# The production layout on one host (docs/deploy.md): $(REPLICAS) warm replicas on loopback
+# ports behind nginx on port $(PORT). Ctrl-C stops everything (deploy/serve.py).
+serve: $(RUNTIME_STAMP) nginx
+	CLINICS_CSV="$(DATA)" $(VENV_PY) deploy/serve.py --port "$(PORT)" --replicas "$(REPLICAS)"
+
+# nginx (Debian package) for `make serve`, installed when root, like Chromium below.
+nginx:
+	@if [ -x "$(NGINX)" ]; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing nginx (Debian package 'nginx') for make serve..."; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		if apt-get update -qq >/dev/null && \
+		   apt-get install -y -qq --no-install-recommends nginx >/dev/null; then \
+			echo "nginx installed at $(NGINX)."; \
+		else \
+			echo "error: could not install nginx." >&2; exit 1; \
+		fi; \
+	else \
+		echo "error: $(NGINX) not found (install the 'nginx' package as root)." >&2; exit 1; \
+	fi
 
 # ----------------------------------------------------------------------------- test
 # Browser tests need a real Chromium; they skip themselves when it is missing.
@@ -103,7 +131,7 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-test: $(DEV_STAMP) chromium axe lint typecheck
+test: $(DEV_STAMP) chromium nginx axe lint typecheck
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 # The edit-test loop: skips @pytest.mark.slow (browser tests, big property tests,

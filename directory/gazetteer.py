@@ -29,7 +29,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from directory.placenames import STATE_CODES, normalize_city, normalize_state, proper_city_name
-from directory.zipdata import ZipRecord, build_place_tables, list_zip_records, run_starts
+from directory.zipdata import (
+    ZipRecord,
+    build_place_tables,
+    list_zip_records,
+    release_zip_records,
+    run_starts,
+)
 
 __all__ = [
     "STATE_CODES",
@@ -335,7 +341,10 @@ def load_gazetteer() -> Gazetteer:
     # cycles; with the collector running it rescans them over and over, which measured
     # as about half of a cold load. Nothing here needs collecting, so pause it briefly.
     with _collector_paused():
-        return build_gazetteer(list_zip_records())
+        gazetteer = build_gazetteer(list_zip_records())
+    # The ~42k record dicts would otherwise stay cached in zipcodes for good (~100 MB).
+    release_zip_records()
+    return gazetteer
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,13 +20,31 @@ import zipcodes
 
 from directory.placenames import STATE_CODES, normalize_city
 
-__all__ = ["PlaceTables", "ZipRecord", "build_place_tables", "list_zip_records", "run_starts"]
+__all__ = [
+    "PlaceTables",
+    "ZipRecord",
+    "build_place_tables",
+    "list_zip_records",
+    "release_zip_records",
+    "run_starts",
+]
 
 #: One ``zipcodes`` record: zip_code, zip_code_type, city, state, lat, long (strings),
 #: acceptable_cities (list) and more.
 ZipRecord = Mapping[str, Any]
 # zipcodes' Python wrapper is unannotated; its records are documented dicts.
 list_zip_records = cast(Callable[[], list[dict[str, Any]]], zipcodes.list_all)
+
+
+def release_zip_records() -> None:
+    """Let go of the records ``zipcodes`` keeps cached for the life of the process.
+
+    ``zipcodes.list_all()`` returns (and keeps) one list of ~42k dicts: about 100 MB of
+    resident memory in every server process, although the gazetteer keeps only its own
+    compact tables. Dropping the cache frees it; a later call simply loads it again.
+    """
+    if getattr(zipcodes, "_zips_cache", None) is not None:
+        zipcodes._zips_cache = None  # private, but stable since zipcodes 2.0
 
 
 class PlaceTables(NamedTuple):

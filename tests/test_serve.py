@@ -1,0 +1,205 @@
+"""Faults in the production layout (``make serve``): replicas behind nginx, on loopback.
+
+Slow: each test starts real servers (127.0.0.1, free ports) and stops them. Every loop
+has a count and a deadline. The nginx tests skip themselves when nginx is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import bench_load  # type: ignore[import-not-found]  # noqa: E402 (not a package)
+
+pytestmark = pytest.mark.slow
+
+NGINX = Path("/usr/sbin/nginx")
+needs_nginx = pytest.mark.skipif(not NGINX.exists(), reason="nginx is not installed")
+STARTUP_S = 180.0
+QUERIES = [bench_load.query_for(z) for z in bench_load.zips_of(bench_load.DATA, 300)]
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def proxy(tmp_path: Path, replicas: int = 2) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = bench_load.free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [
+            *(sys.executable, str(REPO / "deploy" / "serve.py")),
+            *("--port", str(port), "--replicas", str(replicas), "--address", "127.0.0.1"),
+        ],
+        cwd=REPO,
+        env=bench_load.server_env(bench_load.DATA),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        bench_load.wait_healthy(base, process, STARTUP_S)
+        yield base, process
+    finally:
+        _stop(process)
+        log.close()
+
+
+def replica_pids(supervisor: subprocess.Popen[bytes], count: int) -> list[int]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        pids = sorted(bench_load._replica_pids(supervisor.pid))
+        if len(pids) == count:
+            return pids
+        time.sleep(0.2)
+    raise AssertionError(f"expected {count} replicas, found {pids}")
+
+
+def replica_port(pid: int) -> int:
+    args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    return int(args[args.index(b"--server.port") + 1])
+
+
+async def load_with_kill(base: str, kill: int, *, views: int, concurrency: int) -> list:
+    """Run ``views`` new visitors; SIGKILL ``kill`` a third of the way in.
+
+    Returns (started_at, view) pairs and the kill time, all on the monotonic clock.
+    """
+    done: list[tuple[float, bench_load.View]] = []
+    pending = list(QUERIES[:views])
+    killed_at: list[float] = []
+    deadline = time.monotonic() + 120
+
+    async def visitor() -> None:
+        while pending and time.monotonic() < deadline:
+            query = pending.pop()
+            if not killed_at and len(done) >= views // 3:
+                os.kill(kill, signal.SIGKILL)
+                killed_at.append(time.monotonic())
+            started = time.monotonic()
+            done.append((started, await bench_load.visit(base, query)))
+
+    await asyncio.gather(*(visitor() for _ in range(concurrency)))
+    return [done, killed_at[0] if killed_at else None]
+
+
+@needs_nginx
+def test_a_killed_replica_is_skipped_and_comes_back(tmp_path: Path) -> None:
+    with proxy(tmp_path) as (base, supervisor):
+        first, second = replica_pids(supervisor, 2)
+        first_port = replica_port(first)
+        done, killed_at = asyncio.run(load_with_kill(base, first, views=90, concurrency=6))
+        assert killed_at is not None
+        after = [view for started, view in done if started > killed_at + 0.05]
+        assert len(after) >= 30
+        # Refused connections are retried on the other replica: no new visitor fails.
+        assert [v.error for v in after if not v.ok] == []
+
+        # The supervisor starts the killed replica again (warm, on the same port)...
+        deadline = time.monotonic() + STARTUP_S
+        restarted: list[int] = []
+        while time.monotonic() < deadline:
+            restarted = [p for p in bench_load._replica_pids(supervisor.pid) if p != second]
+            if restarted and bench_load.healthy(f"http://127.0.0.1:{replica_port(restarted[0])}"):
+                break
+            time.sleep(0.5)
+        assert restarted, "the killed replica was not restarted"
+        assert replica_port(restarted[0]) == first_port
+        time.sleep(6)  # nginx's fail_timeout: the replica is tried again after it
+        # ...and it serves: with the other replica gone, every visitor lands on it.
+        os.kill(second, signal.SIGKILL)
+        time.sleep(0.5)
+        views = [asyncio.run(bench_load.visit(base, q)) for q in QUERIES[100:110]]
+        assert [v.error for v in views if not v.ok] == []
+
+
+@contextlib.contextmanager
+def replica(tmp_path: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = bench_load.free_port()
+    log = (tmp_path / "replica.log").open("wb")
+    process = subprocess.Popen(
+        [*bench_load.streamlit_command("tuned", port), *options],
+        cwd=REPO,
+        env=bench_load.server_env(bench_load.DATA),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        bench_load.wait_healthy(base, process, STARTUP_S)
+        yield base, process
+    finally:
+        _stop(process)
+        log.close()
+
+
+async def disconnect_mid_run(base: str, query: str) -> None:
+    async with bench_load._connect(base) as socket_:
+        await socket_.send(bench_load.rerun_message(query))
+        await socket_.recv()  # the run has started: leave now
+
+
+def test_a_visitor_who_leaves_mid_run_breaks_nothing(tmp_path: Path) -> None:
+    with replica(tmp_path) as (base, process):
+        for query in QUERIES[:5]:
+            asyncio.run(disconnect_mid_run(base, query))
+        views = [asyncio.run(bench_load.visit(base, q)) for q in QUERIES[5:10]]
+        assert [v.error for v in views if not v.ok] == []
+        assert process.poll() is None
+    assert "Traceback" not in (tmp_path / "replica.log").read_text(errors="replace")
+
+
+async def open_and_drop(base: str, count: int, concurrency: int) -> int:
+    pending = list(QUERIES[:count])
+    ok = 0
+
+    async def visitor() -> None:
+        nonlocal ok
+        while pending:
+            view = await bench_load.visit(base, pending.pop())
+            ok += view.ok
+
+    await asyncio.wait_for(asyncio.gather(*(visitor() for _ in range(concurrency))), 300)
+    return ok
+
+
+def test_memory_returns_after_200_dropped_sessions(tmp_path: Path) -> None:
+    # A short disconnectedSessionTTL bounds the test; production keeps Streamlit's 120 s,
+    # after which the same cleanup happens.
+    ttl_s = 2
+    with replica(tmp_path, "--server.disconnectedSessionTTL", str(ttl_s)) as (base, process):
+        asyncio.run(open_and_drop(base, 20, 5))  # the first runs' lazy imports and caches
+        time.sleep(ttl_s + 3)
+        start = bench_load.rss_mb(process.pid)
+        assert asyncio.run(open_and_drop(base, 200, 10)) == 200
+        deadline = time.monotonic() + 60
+        rss = bench_load.rss_mb(process.pid)
+        while rss > start * 1.10 and time.monotonic() < deadline:
+            time.sleep(1)
+            rss = bench_load.rss_mb(process.pid)
+        assert rss <= start * 1.10, f"RSS {start:.0f} MB -> {rss:.0f} MB"
+
+
+def test_websockets_is_the_pinned_client() -> None:
+    pins = (REPO / "requirements-dev.txt").read_text(encoding="utf-8")
+    assert f"websockets=={version('websockets')}" in pins
