@@ -397,6 +397,11 @@ def filter_named(name: str) -> Filter:
     raise QueryError(f"there is no filter called {name!r}; use {names}")
 
 
+def chip_count(values: Mapping[str, FilterValue]) -> int:
+    """How many filters are on, counting each chosen value: as many as there are chips."""
+    return sum(len(filter_named(name).chips(value)) for name, value in values.items())
+
+
 def check_values(values: Mapping[str, object]) -> dict[str, FilterValue]:
     """Canonical values of the active filters only (:class:`QueryError` for a bad one)."""
     checked: dict[str, FilterValue] = {}

@@ -33,7 +33,7 @@ from directory.facts import (
     states_text,
     verification,
 )
-from directory.filters import filter_named
+from directory.filters import chip_count, filter_named
 from directory.phones import tel_uri
 from directory.search import DISTANCE_COLUMN, NEAREST_BOUND_MILES, SearchQuery, SearchResult
 
@@ -174,7 +174,7 @@ def summary_sentence(
     """
     count = len(result.in_person)
     where = where_text(result, escape=escape)
-    filters = filter_count(result.query)
+    filters = chip_count(result.query.filters)
     if not filters or not unfiltered:
         return f"{count_text(count, 'clinic')} {where}"
     verb = "matches" if filters == 1 and count == 1 else "match"
@@ -190,11 +190,6 @@ def at_home_summary(result: SearchResult, *, escape: Escape = escape_markdown) -
     state = escape(result.origin.state)
     verb = "is" if count == 1 else "are"
     return f"{count_text(count, 'at-home (telehealth) provider')} {verb} licensed in {state}"
-
-
-def filter_count(query: SearchQuery) -> int:
-    """How many filters are on, counting each chosen value: as many as there are chips."""
-    return sum(len(filter_named(name).chips(value)) for name, value in query.filters.items())
 
 
 def filters_in_words(query: SearchQuery, *, escape: Escape = escape_markdown) -> str:
@@ -219,7 +214,7 @@ def no_match_sentence(result: SearchResult, *, escape: Escape = escape_markdown)
     filters = filters_in_words(result.query, escape=escape)
     if not filters:
         return f"There is no clinic in our list {where}."
-    noun = "filter" if filter_count(result.query) == 1 else "filters"
+    noun = "filter" if chip_count(result.query.filters) == 1 else "filters"
     return f"No clinic {where} matches your {noun}: {filters}."
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
 
 from directory import schema
 
@@ -103,6 +107,32 @@ PLAUSIBLE_CELLS: tuple[str, ...] = (
 """Cell values, good and bad, for property tests: each is a case some check handles."""
 
 
+def card_row(**fields: object) -> pd.Series:
+    """A loaded clinic row as a card gets it (normalised values, a distance), for display tests."""
+    base: dict[str, object] = {name: "" for name in schema.COLUMN_NAMES}
+    base.update(
+        id="c",
+        name="Clinic",
+        kind="clinic",
+        modalities="iv;nasal",
+        conditions="ptsd",
+        address="1 Main St",
+        city="Denver",
+        state="CO",
+        zip="80202",
+        phone="(303) 555-0101",
+        website="https://clinic.example.com",
+        va_coverage="community_care",
+        therapist_requirement="required",
+        price_per_session_usd=550.0,
+        accepting_new_patients="yes",
+        last_verified="2026-09-14",
+        distance_miles=3.24,
+    )
+    base.update(fields)
+    return pd.Series(base)
+
+
 def row(**overrides: str) -> dict[str, str]:
     """:data:`VALID_ROW` with some columns replaced."""
     unknown = set(overrides) - set(HEADER)
@@ -136,3 +166,23 @@ def write_csv(tmp_path: Path, content: str | bytes, name: str = "clinics.csv") -
     else:
         path.write_bytes(content.encode("utf-8"))
     return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, one per test module (browser tests only).
+
+    Those modules skip themselves when ``/usr/bin/chromium`` is missing, so this fixture
+    is only ever asked for where it can start. ``playwright install`` is never run.
+    """
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

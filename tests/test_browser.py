@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import pytest
 from browser_support import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     CIRCLE_MARKERS,
     CLUSTERS,
     MAP_IFRAME,
@@ -34,7 +33,6 @@ from playwright.sync_api import (
     Locator,
     Page,
     expect,
-    sync_playwright,
 )
 from playwright.sync_api import Error as PlaywrightError
 
@@ -97,16 +95,6 @@ TEMPLATE_CLINIC = clinic(
 
 
 # --- fixtures ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import card_row
 
 from directory import content, export, facts, filters, listing, schema
 
@@ -33,28 +34,10 @@ CASES = [
 
 
 def clinic(**fields: object) -> pd.Series:
-    base: dict[str, object] = {name: "" for name in schema.COLUMN_NAMES}
-    base.update(
-        id="c",
-        name="Clinic",
-        kind="clinic",
-        modalities="iv",
-        conditions="ptsd",
-        address="1 Main St",
-        city="Denver",
-        state="CO",
-        zip="80202",
-        phone="(303) 555-0101",
-        website="https://clinic.example.com",
-        va_coverage="no",
-        therapist_requirement="none",
-        price_per_session_usd=550.0,
-        accepting_new_patients="yes",
-        last_verified="2026-09-14",
-        distance_miles=3.24,
+    # Not VA-covered and no therapist rule by default, so each term under test stands alone.
+    return card_row(
+        **{"modalities": "iv", "va_coverage": "no", "therapist_requirement": "none", **fields}
     )
-    base.update(fields)
-    return pd.Series(base)
 
 
 def shown_markdown(markdown: str) -> str:

@@ -17,13 +17,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from browser_support import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     REPO_ROOT,
     TIMEOUT_MS,
     AppServer,
     streamlit_server,
 )
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -39,16 +38,6 @@ pytestmark = [
         not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing (apt-get install chromium)"
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

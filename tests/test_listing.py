@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import card_row
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,28 +19,7 @@ TODAY = date(2026, 11, 20)
 
 
 def row(**fields: object) -> pd.Series:
-    base: dict[str, object] = {name: "" for name in schema.COLUMN_NAMES}
-    base.update(
-        id="c",
-        name="Clinic",
-        kind="clinic",
-        modalities="iv;nasal",
-        conditions="ptsd",
-        address="1 Main St",
-        city="Denver",
-        state="CO",
-        zip="80202",
-        phone="(303) 555-0101",
-        website="https://clinic.example.com",
-        va_coverage="community_care",
-        therapist_requirement="required",
-        price_per_session_usd=550.0,
-        accepting_new_patients="yes",
-        last_verified="2026-09-14",
-        distance_miles=3.24,
-    )
-    base.update(fields)
-    return pd.Series(base)
+    return card_row(**fields)
 
 
 def links(markdown: str) -> list[str]:

@@ -15,13 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from browser_support import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     TIMEOUT_MS,
     AppServer,
     is_local,
     streamlit_server,
 )
-from playwright.sync_api import Browser, Geolocation, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Geolocation, Locator, Page, expect
 
 DENVER: Geolocation = {"latitude": 39.7392, "longitude": -104.9903}
 PLACE_BOX = 'input[aria-label="Your ZIP code or city"]'
@@ -47,16 +46,6 @@ pytestmark = [
         not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing (apt-get install chromium)"
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,14 +23,13 @@ import pandas as pd
 import pytest
 from browser_support import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     CIRCLE_MARKERS,
     CLUSTERS,
     REPO_ROOT,
     TIMEOUT_MS,
     is_local,
 )
-from playwright.sync_api import Browser, Dialog, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, Route, expect
 
 from directory.geocoding import Origin
 from directory.maps import MarkerPayload, TileSettings, build_map, marker_payload, pack
@@ -94,18 +93,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=REQUEST_TIMEOUT_S)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @dataclass

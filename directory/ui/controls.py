@@ -20,6 +20,7 @@ from directory.filters import (
     Filter,
     FilterKind,
     all_filters,
+    chip_count,
 )
 from directory.params import SearchForm
 from directory.ui import location, search_state
@@ -53,7 +54,7 @@ def render_controls(form: SearchForm) -> None:
         help=RADIUS_HELP,
         on_change=search_state.on_radius_widget,
     )
-    count = search_state.active_filter_count(form.filters)
+    count = chip_count(form.filters)
     label = "Filter by what matters to you" + (f" ({count} on)" if count else "")
     with st.expander(label, expanded=False):
         left, right = st.columns(2)

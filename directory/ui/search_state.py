@@ -15,7 +15,6 @@ page, say), so the search itself lives in session state as one
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -174,8 +173,3 @@ def _form() -> SearchForm:
 def _update(form: SearchForm) -> None:
     # The widget that called already holds the new value; the others keep theirs.
     st.session_state[FORM] = form
-
-
-def active_filter_count(filters: Mapping[str, FilterValue]) -> int:
-    """How many filters are on, counting each chosen code: what the chips show."""
-    return sum(len(filter_named(name).chips(value)) for name, value in filters.items())
