@@ -73,10 +73,18 @@ def settle(page: Page) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
 
 
+_STYLED_JS = (
+    "() => [...document.querySelectorAll('style')]"
+    ".some(s => s.textContent.includes('crisis-skip-link'))"
+)
+
+
 def visit(page: Page, app: AppServer, query: str = "") -> None:
     page.goto(f"{app.url}/{query}")
     page.get_by_role("heading", level=1).first.wait_for()
     settle(page)
+    # The app's stylesheet can land a moment (about 0.1 s) after the run's last element.
+    page.wait_for_function(_STYLED_JS)
 
 
 def summary(page: Page) -> str:
