@@ -345,6 +345,18 @@ def _replica_pids(supervisor: int) -> list[int]:
     return pids
 
 
+def cpu_s(pids: Sequence[int]) -> float:
+    """User + system CPU seconds the processes have used (``/proc/<pid>/stat``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # Fields after the command name (which may hold spaces) start at "state".
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -419,17 +431,32 @@ HEADER = (
 )
 
 
-def measure(base: str, queries: list[str], args: argparse.Namespace, name: str) -> dict[str, float]:
-    """First visit, serial views, concurrent load; print them; return the key figures."""
+def measure(
+    base: str,
+    queries: list[str],
+    args: argparse.Namespace,
+    name: str,
+    pids: Sequence[int] = (),
+) -> dict[str, float]:
+    """First visit, serial views, concurrent load; print them; return the key figures.
+
+    With the servers' ``pids``, also the CPU time they spent per view one at a time: the
+    cost of a view that the machine's other load (the benchmark itself) does not blur.
+    """
     out: dict[str, float] = {}
     first = asyncio.run(visit(base, queries[0]))
+    before = cpu_s(pids)
     serial, serial_s = asyncio.run(
         load(base, queries[1:], concurrency=1, total=args.serial, deadline_s=120)
     )
+    cpu_per_view_ms = (cpu_s(pids) - before) * 1000 / max(len(serial), 1)
     warm = summarise(serial, serial_s)
     print(HEADER)
     print_row(f"{name}: first visitor", summarise([first], first.seconds))
     print_row(f"{name}: one at a time", warm)
+    if pids:
+        print(f"  {name}: server CPU per view, one at a time: {cpu_per_view_ms:.0f} ms")
+        out["cpu_ms"] = cpu_per_view_ms
     out["first_ms"] = first.seconds * 1000
     out["warm_p50_ms"] = warm.p50_ms
     total = args.views if name != "defaults" else max(args.concurrency, args.views // 4)
@@ -514,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {mode}")
             with started(mode, args.data, Path(tmp), args.replicas) as server:
                 idle = sum(rss_mb(p) for p in server.replica_pids)
-                figures = measure(server.base, queries, args, mode)
+                figures = measure(server.base, queries, args, mode, server.replica_pids)
                 if args.profile and mode == "tuned":
                     profile(server.process.pid, server.base, queries, args)
                 stack, opened = asyncio.run(_held(server, queries, args))

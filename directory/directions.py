@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from directory import schema
-from directory.facts import address_text, address_texts
+from directory.facts import Row, address_text, address_texts
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def _provider_named(value: str) -> Provider:
     return DEFAULT_PROVIDER
 
 
-def directions_url(row: pd.Series, provider: Provider | None = None) -> str | None:
+def directions_url(row: Row, provider: Provider | None = None) -> str | None:
     """The directions link for one clinic row, or None (at-home providers, no address).
 
     OSM gets the clinic's coordinates when they are exact (routing needs no lookup),

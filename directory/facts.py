@@ -9,9 +9,10 @@ wording from :data:`FACTS`, and every vocabulary value is shown by its one label
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,9 @@ from directory import schema
 from directory.verification import is_too_old
 
 DISTANCE_COLUMN = "distance_miles"
+
+Row: TypeAlias = "pd.Series | Mapping[str, Any]"
+"""One clinic: a table row, or the plain dict the page makes of it (same keys)."""
 """Where search results carry each clinic's distance from the patient."""
 
 
@@ -45,7 +49,7 @@ def verification(last_verified: object, today: date) -> Verification:
     return Verification(f"Last verified {shown}", stale=False)
 
 
-def miles_of(row: pd.Series) -> float | None:
+def miles_of(row: Row) -> float | None:
     """The row's distance from the patient, or None (at-home providers have none)."""
     miles = row.get(DISTANCE_COLUMN)
     if isinstance(miles, int | float) and not isinstance(miles, bool) and math.isfinite(miles):
@@ -58,7 +62,7 @@ def format_miles(miles: float) -> str:
     return f"{miles:,.1f}"
 
 
-def distance_text(row: pd.Series, _today: date | None = None) -> str:
+def distance_text(row: Row, _today: date | None = None) -> str:
     """``3.2 miles``, or ``""`` without a distance."""
     miles = miles_of(row)
     return "" if miles is None else f"{format_miles(miles)} miles"
@@ -77,7 +81,7 @@ def accepting_text(code: object) -> str:
     return schema.ACCEPTING.label_for(code, schema.ACCEPTING.label_for("unknown"))
 
 
-def states_text(row: pd.Series, _today: date | None = None) -> str:
+def states_text(row: Row, _today: date | None = None) -> str:
     """Where an at-home provider treats patients: ``CO, NM`` or ``all US states``."""
     if row.get("kind") != "telehealth":
         return ""
@@ -85,7 +89,7 @@ def states_text(row: pd.Series, _today: date | None = None) -> str:
     return "all US states" if states == [schema.SERVICE_STATES_ALL] else ", ".join(states)
 
 
-def address_text(row: pd.Series, _today: date | None = None) -> str:
+def address_text(row: Row, _today: date | None = None) -> str:
     """``1550 Larimer St, Denver, CO 80202`` for a clinic; ``""`` for an at-home provider.
 
     Whitespace is collapsed: the text is shown, and put into directions links, as one line.
@@ -115,24 +119,22 @@ def address_texts(table: pd.DataFrame) -> pd.Series:
     return text.where(cells("kind") == "clinic", "")
 
 
-def payment_text(row: pd.Series, _today: date | None = None) -> str:
+def payment_text(row: Row, _today: date | None = None) -> str:
     """``Self-pay, Financing (Aetna; Cigna)``, or ``ask the clinic``."""
     payment = ", ".join(schema.PAYMENT.labels_for(row.get("payment"))) or "ask the clinic"
     insurers = _text(row.get("insurers"))
     return f"{payment} ({insurers})" if insurers else payment
 
 
-def _labels(column: str, vocabulary: schema.Vocabulary) -> Callable[[pd.Series, date], str]:
+def _labels(column: str, vocabulary: schema.Vocabulary) -> Callable[[Row, date], str]:
     return lambda row, _today: ", ".join(vocabulary.labels_for(row.get(column)))
 
 
-def _label(
-    column: str, vocabulary: schema.Vocabulary, default: str
-) -> Callable[[pd.Series, date], str]:
+def _label(column: str, vocabulary: schema.Vocabulary, default: str) -> Callable[[Row, date], str]:
     return lambda row, _today: vocabulary.label_for(row.get(column), default)
 
 
-def _cell(column: str) -> Callable[[pd.Series, date], str]:
+def _cell(column: str) -> Callable[[Row, date], str]:
     return lambda row, _today: _text(row.get(column))
 
 
@@ -147,7 +149,7 @@ class Fact:
     """One line of a clinic's facts: its heading and how to word it for a row."""
 
     heading: str
-    text: Callable[[pd.Series, date], str]
+    text: Callable[[Row, date], str]
 
 
 FACTS: tuple[Fact, ...] = (
@@ -176,14 +178,12 @@ FACTS: tuple[Fact, ...] = (
 FACTS_BY_HEADING = {fact.heading: fact for fact in FACTS}
 
 
-def facts_of(
-    row: pd.Series, today: date, headings: Sequence[str] | None = None
-) -> list[tuple[str, str]]:
+def facts_of(row: Row, today: date, headings: Sequence[str] | None = None) -> list[tuple[str, str]]:
     """``(heading, text)`` for a row: every fact, or those ``headings`` in that order."""
     chosen = FACTS if headings is None else [FACTS_BY_HEADING[h] for h in headings]
     return [(fact.heading, fact.text(row, today)) for fact in chosen]
 
 
-def fact_text(heading: str, row: pd.Series, today: date) -> str:
+def fact_text(heading: str, row: Row, today: date) -> str:
     """One fact of a row, by heading."""
     return FACTS_BY_HEADING[heading].text(row, today)

@@ -22,6 +22,7 @@ from directory import schema
 from directory.directions import Provider, directions_url, link_text, provider_from_env
 from directory.facts import (
     FACTS,
+    Row,
     Verification,
     address_text,
     distance_text,
@@ -78,9 +79,7 @@ def safe_link(url: object) -> str | None:
     return quote(url, safe=_LINK_SAFE)
 
 
-def clinic_markdown(
-    row: pd.Series, today: date, *, directions_provider: Provider | None = None
-) -> str:
+def clinic_markdown(row: Row, today: date, *, directions_provider: Provider | None = None) -> str:
     """The body of one clinic's card: every value escaped, links only from validated data.
 
     ``directions_provider``: the maps site of the "Directions" link (default: the
@@ -131,7 +130,7 @@ _CARD_FACTS = (
 _CARD_FACTS_ALWAYS = frozenset({"Treatment", "Treats", "Payment", "VA", "Therapist", "Price"})
 
 
-def clinic_title(row: pd.Series) -> str:
+def clinic_title(row: Row) -> str:
     """``Name · 3.2 mi`` for a card heading (escaped)."""
     title = escape_markdown(row.get("name"))
     miles = miles_of(row)
@@ -288,7 +287,7 @@ def shortlist_html(
     )
 
 
-def _directions_item(row: pd.Series, provider: Provider) -> str:
+def _directions_item(row: Row, provider: Provider) -> str:
     """The shortlist's "Directions" entry, or ``""`` (at-home providers have none)."""
     route = directions_url(row, provider)
     if route is None:

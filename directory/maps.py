@@ -32,10 +32,13 @@ from typing import Any
 
 import folium
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
+from folium.map import FitBounds
 from folium.plugins import MarkerCluster
 from folium.template import Template
+from xyzservices import TileProvider
 
 from directory import listing, schema
 from directory.directions import Provider, directions_column
@@ -132,7 +135,59 @@ def tile_settings_from_env(environ: Mapping[str, str] = os.environ) -> TileSetti
     return TileSettings(url, attribution)
 
 
-class _ClinicLayer(MarkerCluster):
+class _Text(Element):
+    """Markup already rendered: added as it is, not parsed again."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+class _Prerendered(MacroElement):
+    """Macro elements whose rendered parts go into the page as text.
+
+    branca wraps each part it renders in a new ``Element(text)``, which compiles the text
+    as a Jinja template, and streamlit-folium renders a map twice: for the clinic layer,
+    whose script holds the packed data, that was most of the cost of drawing a map. Put
+    it last among the bases (``class _Circle(folium.Circle, _Prerendered)``): it takes
+    the place of ``MacroElement.render`` only, so folium's own render steps (layers adding
+    themselves to the map, scripts and styles to load) still run first.
+    """
+
+    # MacroElement.render returns nothing; branca types Element.render as returning str.
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise ValueError("add this element to a map in a figure first")
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            if (macro := macros.get(part)) is not None:
+                getattr(figure, part).add_child(_Text(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+# folium's elements the map uses, drawn the same way (each compile cost about 0.3 ms).
+class _Map(folium.Map, _Prerendered):
+    pass
+
+
+class _TileLayer(folium.TileLayer, _Prerendered):
+    pass
+
+
+class _Circle(folium.Circle, _Prerendered):
+    pass
+
+
+class _FitBounds(FitBounds, _Prerendered):
+    pass
+
+
+class _ClinicLayer(MarkerCluster, _Prerendered):
     """The clinics (a markercluster group filled by :data:`_LAYER_JS`) and the origin."""
 
     _template = Template(
@@ -169,7 +224,7 @@ LEGEND_FOLD_BELOW_PX = 500
 """Maps narrower than this (a phone) start with the legend folded."""
 
 
-class _Legend(MacroElement):
+class _Legend(_Prerendered):
     """A Leaflet control saying which colour stands for which treatment (schema labels)."""
 
     _template = Template(
@@ -236,20 +291,23 @@ def build_map(
     the page keeps the whole-country one per data file instead of rebuilding it on every
     rerun.
     """
-    m = folium.Map(tiles=None, control_scale=True, minZoom=2, maxZoom=_MAX_ZOOM)
+    m = _Map(tiles=None, control_scale=True, minZoom=2, maxZoom=_MAX_ZOOM)
     # Instance attributes: other maps in the process keep folium's own defaults.
     m.default_js = _assets(["leaflet"], vendor_url)
     m.default_css = _assets(["leaflet_css"], vendor_url)
     if tiles.url is not None:
-        folium.TileLayer(
-            tiles.url, attr=tiles.attribution, name="Map", max_zoom=_MAX_ZOOM, control=False
+        # A provider object, not the URL text: folium looks text up among xyzservices'
+        # ~200 named providers, which took longer than drawing the rest of the map.
+        provider = TileProvider(name="Map", url=tiles.url, attribution=tiles.attribution)
+        _TileLayer(
+            provider, attr=tiles.attribution, name="Map", max_zoom=_MAX_ZOOM, control=False
         ).add_to(m)
 
     if payload is None:
         payload = marker_payload(clinics, modalities)
     data = payload.data
     if origin is not None and radius_miles is not None and 0 < radius_miles < math.inf:
-        circle = folium.Circle(
+        circle = _Circle(
             [origin.lat, origin.lon],
             radius_miles * METRES_PER_MILE,
             color="#000",
@@ -267,7 +325,8 @@ def build_map(
         chunkedLoading=True,  # clusters 10k markers in slices, so the page stays responsive
     )
     m.add_child(layer, name="clinics")
-    m.fit_bounds(_view(data, origin, radius_miles), padding=(24, 24), max_zoom=_MAX_FIT_ZOOM)
+    bounds = _view(data, origin, radius_miles)
+    m.add_child(_FitBounds(bounds, padding=(24, 24), max_zoom=_MAX_FIT_ZOOM))
     m.add_child(_Legend(show_origin=origin is not None, modalities=modalities))
     return m
 
@@ -282,9 +341,7 @@ class MarkerPayload:
 
 def marker_payload(clinics: pd.DataFrame, modalities: Sequence[str] = ()) -> MarkerPayload:
     """Marker data for the clinics that have coordinates, and its packed form."""
-    located = clinics[clinics[schema.LAT].notna() & clinics[schema.LON].notna()]
-    data = marker_data(located, modalities)
-    return MarkerPayload(data, pack(data))
+    return marker_table(clinics).payload(clinics, modalities)
 
 
 def marker_data(
@@ -302,45 +359,121 @@ def marker_data(
     the website as :func:`listing.safe_link` makes it (a validated http(s) URL) or ``""``;
     ``directions``: the link of :mod:`directory.directions` (to the maps site
     ``provider``, default: the setting) or ``""``; ``away``: "12.3 mi away" or ``""``,
-    or None for the whole column when no row has a distance; ``id``. Rows must have
-    coordinates.
+    or None for the whole column when no row has a distance; ``id``. Rows without
+    coordinates are left out.
     """
-    # Column-at-a-time where it counts: the whole-country view maps every clinic, so a
-    # Python loop per row is kept to one call per distinct phone or website.
-    lats = np.round(located[schema.LAT].to_numpy(dtype=np.float64), 5)
-    lons = np.round(located[schema.LON].to_numpy(dtype=np.float64), 5)
+    return marker_table(located, provider).data_at(np.arange(len(located)), located, modalities)
+
+
+@dataclass(frozen=True)
+class MarkerTable:
+    """The per-clinic part of :func:`marker_data` for a whole table, made once.
+
+    Made of the search index's table once per data file, it turns a search result (rows
+    of that table, found by ``id``) into map data by indexing plain lists: pandas costs
+    tens of microseconds a call however few rows a result has, which made building these
+    texts per view cost more than the search itself. Only the colours (which follow the
+    search's treatment filter) and the distances are made per result.
+    """
+
+    position: Mapping[str, int]
+    """Row of each clinic ``id``."""
+    located: npt.NDArray[np.bool_]
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+    ranks: tuple[tuple[int, ...], ...]
+    """Each row's modalities as palette indexes, in the data's order."""
+    texts: Mapping[str, npt.NDArray[np.object_]]
+    """``name``, ``place``, ``phone``, ``tel``, ``site``, ``directions`` and ``id``."""
+
+    def data(self, rows: pd.DataFrame, modalities: Sequence[str] = ()) -> dict[str, Any]:
+        """:func:`marker_data` of ``rows`` (rows of this table, with any extra columns)."""
+        ids = _texts(rows, "id").tolist()
+        if any(clinic_id not in self.position for clinic_id in ids):
+            return marker_table(rows).data(rows, modalities)  # not rows of this table
+        positions = np.fromiter((self.position[i] for i in ids), dtype=np.intp, count=len(ids))
+        return self.data_at(positions, rows, modalities)
+
+    def data_at(
+        self, positions: npt.NDArray[np.intp], rows: pd.DataFrame, modalities: Sequence[str]
+    ) -> dict[str, Any]:
+        """:func:`marker_data` of ``rows``, which are this table's rows at ``positions``."""
+        keep = self.located[positions]
+        positions = positions[keep]
+        rank = {code: i for i, code in enumerate(schema.MODALITIES.codes)}
+        wanted = [rank[code] for code in modalities if code in rank]
+        colours = []
+        for row in positions.tolist():
+            offered = self.ranks[row]
+            first = next((i for i in wanted if i in offered), None)
+            colours.append(str(first if first is not None else min(offered, default=len(rank))))
+        away: list[str] | None = None
+        if "distance_miles" in rows:
+            miles = pd.to_numeric(rows["distance_miles"], errors="coerce").to_numpy(np.float64)
+            miles = miles[keep]
+            if np.isfinite(miles).any():
+                away = [
+                    f"{format_miles(value)} mi away" if math.isfinite(value) else ""
+                    for value in miles.tolist()
+                ]
+        texts = {name: column[positions].tolist() for name, column in self.texts.items()}
+        return {
+            "lat": self.lat[positions].tolist(),
+            "lon": self.lon[positions].tolist(),
+            "colour": "".join(colours),
+            **{name: texts[name] for name in ("name", "place", "phone", "tel", "site")},
+            "directions": texts["directions"],
+            "away": away,
+            "id": texts["id"],
+        }
+
+    def payload(self, rows: pd.DataFrame, modalities: Sequence[str] = ()) -> MarkerPayload:
+        """:func:`marker_data` of ``rows`` and its packed form."""
+        data = self.data(rows, modalities)
+        return MarkerPayload(data, pack(data))
+
+
+def marker_table(table: pd.DataFrame, provider: Provider | None = None) -> MarkerTable:
+    """The :class:`MarkerTable` of ``table`` (``provider``: for directions, as in
+    :func:`marker_data`)."""
+    # Column-at-a-time: the whole-country view maps every clinic, so a Python loop per
+    # row is kept to one call per distinct phone, website or modality list.
+    lats = pd.to_numeric(_column(table, schema.LAT), errors="coerce").to_numpy(np.float64)
+    lons = pd.to_numeric(_column(table, schema.LON), errors="coerce").to_numpy(np.float64)
     rank = {code: i for i, code in enumerate(schema.MODALITIES.codes)}
-    wanted = [code for code in modalities if code in rank]
-    offered = _texts(located, "modalities")
-    colour_of: dict[str, str] = {}
-    for value in offered.unique():  # once per distinct list, not per clinic
-        codes = value.split(schema.CANONICAL_LIST_SEPARATOR)
-        first = next((code for code in wanted if code in codes), None)
-        colour_of[value] = str(rank[first] if first else min(rank.get(c, len(rank)) for c in codes))
-    away: list[str] | None = None
-    if "distance_miles" in located:
-        miles = pd.to_numeric(located["distance_miles"], errors="coerce").to_numpy(dtype=np.float64)
-        if np.isfinite(miles).any():
-            away = [
-                f"{format_miles(value)} mi away" if math.isfinite(value) else "" for value in miles
-            ]
-    city, state = _tidy(_texts(located, "city")), _tidy(_texts(located, "state"))
+    offered = _texts(table, "modalities")
+    ranks_of = {
+        value: tuple(
+            rank.get(code, len(rank)) for code in value.split(schema.CANONICAL_LIST_SEPARATOR)
+        )
+        for value in offered.unique()
+    }
+    city, state = _tidy(_texts(table, "city")), _tidy(_texts(table, "state"))
     separator = pd.Series(np.where((city != "") & (state != ""), ", ", ""), index=city.index)
-    names = _tidy(_texts(located, "name"))
-    phones = _texts(located, "phone")
-    return {
-        "lat": lats.tolist(),
-        "lon": lons.tolist(),
-        "colour": "".join(offered.map(colour_of).tolist()),
+    names = _tidy(_texts(table, "name"))
+    phones = _texts(table, "phone")
+    ids = _texts(table, "id")
+    texts = {
         "name": names.where(names != "", NAMELESS).tolist(),
         "place": (city + separator + state).tolist(),
         "phone": phones.tolist(),
         "tel": _each_distinct(phones, tel_uri),
-        "site": _each_distinct(_texts(located, "website"), listing.safe_link),
-        "directions": directions_column(located, provider),
-        "away": away,
-        "id": _texts(located, "id").tolist(),
+        "site": _each_distinct(_texts(table, "website"), listing.safe_link),
+        "directions": directions_column(table, provider),
+        "id": ids.tolist(),
     }
+    return MarkerTable(
+        position={clinic_id: row for row, clinic_id in enumerate(texts["id"])},
+        located=np.isfinite(lats) & np.isfinite(lons),
+        lat=np.round(lats, 5),
+        lon=np.round(lons, 5),
+        ranks=tuple(ranks_of[value] for value in offered.tolist()),
+        texts={name: np.array(column, dtype=object) for name, column in texts.items()},
+    )
+
+
+def _column(table: pd.DataFrame, column: str) -> pd.Series:
+    return table[column] if column in table else pd.Series(np.nan, index=table.index)
 
 
 def pack(data: object) -> str:

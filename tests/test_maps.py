@@ -25,6 +25,7 @@ import folium
 import numpy as np
 import pandas as pd
 import pytest
+from branca.element import MacroElement
 from folium.map import FitBounds
 from folium.plugins import FastMarkerCluster, MarkerCluster
 from hypothesis import HealthCheck, given, settings
@@ -50,6 +51,7 @@ from directory.maps import (
     unpack,
 )
 from directory.phones import tel_uri
+from directory.search import SearchQuery, index_clinics, search
 from directory.synth import generate_clinics
 
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor"
@@ -874,3 +876,41 @@ def _tooltip_for(name: str) -> str:
 def test_module_does_not_import_streamlit():
     source = Path(maps.__file__).read_text(encoding="utf-8")
     assert not re.search(r"^\s*(import|from)\s+streamlit\b", source, re.MULTILINE)
+
+
+# ------------------------------------------------------------- the per-file marker table
+def test_marker_table_gives_a_search_result_the_same_data_as_marker_data() -> None:
+    """The page packs results from a table made once per data file: same data as made
+    from the result's own rows (distances, colours and the result's order included)."""
+    whole = generate_clinics(300, seed=5)
+    loaded = parse_clinics(write_csv_text(whole)).usable()
+    index = index_clinics(loaded)
+    markers = maps.marker_table(index.table)
+    result = search(index, SearchQuery(DENVER, 500.0))
+    rows = result.in_person
+    assert len(rows) > 5
+    for chosen in [(), ("nasal",), ("oral", "iv")]:
+        assert markers.data(rows, chosen) == maps.marker_data(rows, chosen)
+    assert markers.data(rows.iloc[::-1], ()) == maps.marker_data(rows.iloc[::-1], ())
+
+
+def test_marker_table_makes_rows_it_does_not_hold_from_themselves() -> None:
+    markers = maps.marker_table(table(clinic()))
+    stranger = table(clinic(id="elsewhere", name="Other Place", _lat=40.0, _lon=-105.0))
+    assert markers.data(stranger)["name"] == ["Other Place"]
+    unplaced = table(clinic(_lat=None))
+    assert maps.marker_table(unplaced).data(unplaced)["id"] == []  # no coordinates: not drawn
+
+
+def test_the_map_renders_as_folium_renders_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drawing parts as text (not compiled again by Jinja) changes nothing in the page."""
+
+    def page() -> str:
+        m = build_map(table(clinic()), origin=DENVER, radius_miles=25, modalities=["iv"])
+        return re.sub(r"_[0-9a-f]{32}\b", "_ID", m.get_root().render())
+
+    ours = page()
+    monkeypatch.setattr(maps._Prerendered, "render", MacroElement.render)
+    assert ours == page()
+    for layer in ("tile_layer", "clinic_layer"):  # layers add themselves to the map
+        assert f"{layer}_ID.addTo(map_ID)" in ours

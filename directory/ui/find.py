@@ -48,7 +48,9 @@ def render() -> None:
     if not form.near:
         st.markdown(content.HOW_TO_USE_MARKDOWN)
         clinics = directory.index.table[directory.index.is_clinic]
-        map_view.render_map(clinics, None, None, payload=map_view.country_payload(directory))
+        map_view.render_map(
+            directory, clinics, None, None, payload=map_view.country_payload(directory)
+        )
     else:
         _render_search(directory, form)
     style.apply_focus_request()
@@ -69,7 +71,7 @@ def _render_search(directory: Directory, form: SearchForm) -> None:
     at_home_first = whole_state or form.value("modality") == ("at_home",)
     if at_home_first:
         with st.container(key=results.RESULTS_HEADING):
-            results.render_at_home(result, today, first=True)
+            results.render_at_home(directory.index, result, today, first=True)
         _render_alternatives(origin.label, origin.alternatives)
         if not whole_state and result.in_person.empty:
             results.render_take_away(result, today, is_sample=directory.is_sample)
@@ -90,15 +92,20 @@ def _render_search(directory: Directory, form: SearchForm) -> None:
     with map_column:  # drawn first so a click on the map selects in this same run
         st.header(MAP_HEADING, anchor=MAP_ANCHOR)
         shown = result.in_person if len(result.in_person) else result.nearest_outside_radius
-        map_view.render_map(shown, origin, None if whole_state else result.query.radius_miles)
+        radius_miles = None if whole_state else result.query.radius_miles
+        chosen = form.value("modality")
+        modalities = chosen if isinstance(chosen, tuple) else ()
+        map_view.render_map(directory, shown, origin, radius_miles, modalities=modalities)
     with list_column:
         if result.in_person.empty:
             results.render_empty_state(directory.index, result, today)
         else:
             selected = map_view.selected_clinic()
-            results.render_list(result.in_person, today, selected, section="in_person")
+            results.render_list(
+                directory.index, result.in_person, today, selected, section="in_person"
+            )
     if not at_home_first:
-        results.render_at_home(result, today)
+        results.render_at_home(directory.index, result, today)
     results.render_take_away(result, today, is_sample=directory.is_sample)
 
 

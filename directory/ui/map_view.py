@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from directory.geocoding import Origin
-from directory.maps import MarkerPayload, build_map, clinic_for_click, marker_payload
+from directory.maps import MarkerPayload, MarkerTable, build_map, clinic_for_click, marker_table
 from directory.ui.common import Directory, tile_settings
 
 MAP_HEIGHT_PX = 460
@@ -15,6 +15,7 @@ SELECTED = "selected_clinic"
 
 
 def render_map(
+    directory: Directory,
     clinics: pd.DataFrame,
     origin: Origin | None,
     radius_miles: float | None,
@@ -22,7 +23,11 @@ def render_map(
     payload: MarkerPayload | None = None,
     modalities: tuple[str, ...] = (),
 ) -> None:
-    """Draw the map; a click on a clinic's marker selects it (see :func:`selected_clinic`)."""
+    """Draw the map of ``clinics`` (rows of ``directory``'s index); a click on a clinic's
+    marker selects it (see :func:`selected_clinic`). ``modalities``: the search's
+    treatment filter, which the pins' colours follow."""
+    if payload is None:
+        payload = markers(directory).payload(clinics, modalities)
     # The selection is not drawn on the map: a different map script makes st_folium build
     # a new map (and reset the view) on every selection; the list shows the selected clinic.
     folium_map = build_map(
@@ -59,13 +64,24 @@ def selected_clinic() -> str | None:
     return selected if isinstance(selected, str) else None
 
 
+def markers(directory: Directory) -> MarkerTable:
+    """The map texts of every listing, made once per data file (not per view)."""
+    return _marker_table(str(directory.path), directory.version, directory)
+
+
 def country_payload(directory: Directory) -> MarkerPayload:
     """Every clinic, packed for the map, once per data file (the first view of every visitor)."""
     return _packed_country(str(directory.path), directory.version, directory)
 
 
+# The directory itself is not hashed (leading underscore); path and version are the key.
+@st.cache_resource(max_entries=2)
+def _marker_table(path: str, version: tuple[int, int], _directory: Directory) -> MarkerTable:
+    del path, version
+    return marker_table(_directory.index.table)
+
+
 @st.cache_resource(max_entries=2)
 def _packed_country(path: str, version: tuple[int, int], _directory: Directory) -> MarkerPayload:
-    # The directory itself is not hashed (leading underscore); path and version are the key.
-    del path, version
-    return marker_payload(_directory.index.table[_directory.index.is_clinic])
+    index = _directory.index
+    return markers(_directory).payload(index.table[index.is_clinic])

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from directory import content, export, listing
+from directory.facts import Row
 from directory.filters import RADIUS_CHOICES_MILES, filter_named
 from directory.search import (
     ClinicIndex,
@@ -32,17 +33,22 @@ def card_key(section: str, position: int) -> str:
     return f"card-{section}-{position}"
 
 
-def render_list(rows: pd.DataFrame, today: date, selected: str | None, *, section: str) -> None:
-    """Cards for ``rows``, ten at a time; the clinic selected on the map first."""
-    if selected is not None and selected in set(rows["id"]):
+def render_list(
+    index: ClinicIndex, rows: pd.DataFrame, today: date, selected: str | None, *, section: str
+) -> None:
+    """Cards for ``rows`` (rows of ``index``), ten at a time; the clinic selected on the
+    map first."""
+    ids = rows["id"].tolist()
+    if selected is not None and selected in ids:
         st.success("Selected on the map:", icon=":material/location_on:")
-        _render_card(rows[rows["id"] == selected].iloc[0], today, key=f"{section}-selected")
-    signature = (section, tuple(rows["id"].head(50)))
+        (chosen,) = index.head_records(rows.iloc[[ids.index(selected)]], 1)
+        _render_card(chosen, today, key=f"{section}-selected")
+    signature = (section, tuple(ids[:50]))
     if st.session_state.get(f"_{section}_signature") != signature:
         st.session_state[f"_{section}_signature"] = signature
         st.session_state[f"_{section}_shown"] = PAGE_SIZE
     shown = int(st.session_state.get(f"_{section}_shown", PAGE_SIZE))
-    for position, (_, row) in enumerate(rows.head(shown).iterrows()):
+    for position, row in enumerate(index.head_records(rows, shown)):
         _render_card(row, today, key=card_key(section, position))
     if len(rows) > shown:
         more = min(PAGE_SIZE, len(rows) - shown)
@@ -60,10 +66,10 @@ def _show_more(section: str, shown: int) -> None:
     style.request_focus(card_key(section, shown))
 
 
-def _render_card(row: pd.Series, today: date, *, key: str) -> None:
+def _render_card(row: Row, today: date, *, key: str) -> None:
     with st.container(border=True, key=key):
-        st.markdown(f"### {listing.clinic_title(row)}")
-        st.markdown(listing.clinic_markdown(row, today))
+        # One element for the title and the facts: each element is a message to the browser.
+        st.markdown(f"### {listing.clinic_title(row)}\n\n{listing.clinic_markdown(row, today)}")
         clinic_id = str(row["id"])
         widget = f"compare-{key}-{clinic_id}"
         chosen = compare_ids()
@@ -128,7 +134,7 @@ def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) ->
     nearest = listing.nearest_sentence(result)
     if nearest and len(result.nearest_outside_radius):
         st.markdown(f"**Nearest matching clinics further away.** {nearest}")
-        render_list(result.nearest_outside_radius, today, None, section="nearest")
+        render_list(index, result.nearest_outside_radius, today, None, section="nearest")
     elif not whole_state:
         st.markdown(listing.out_of_reach_sentence(result))
     if not len(result.nearest_outside_radius):
@@ -138,7 +144,9 @@ def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) ->
         )
 
 
-def render_at_home(result: SearchResult, today: date, *, first: bool = False) -> None:
+def render_at_home(
+    index: ClinicIndex, result: SearchResult, today: date, *, first: bool = False
+) -> None:
     """At-home (telehealth) providers licensed in the patient's state.
 
     ``first``: they lead the page (a whole-state search, or only at-home care asked for).
@@ -154,7 +162,7 @@ def render_at_home(result: SearchResult, today: date, *, first: bool = False) ->
         "These providers are licensed to treat patients at home in your state. "
         "Prices are per month of at-home treatment."
     )
-    render_list(result.at_home, today, None, section="at_home")
+    render_list(index, result.at_home, today, None, section="at_home")
 
 
 def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> None:
@@ -168,23 +176,24 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
     if not sections:
         return
     st.header("Take your list with you")
-    pool = pd.concat(list(sections.values()), ignore_index=True).drop_duplicates("id")
-    picked = pool[pool["id"].isin(compare_ids())]
+    # Only ids here: the tables are joined only for a download or the comparison.
+    pool_ids = list(dict.fromkeys(i for frame in sections.values() for i in frame["id"].tolist()))
+    picked_ids = [i for i in compare_ids() if i in set(pool_ids)]
     left, right = st.columns(2)
     left.download_button(
-        f"Download all {listing.count_text(len(pool), 'clinic')} (CSV)",
+        f"Download all {listing.count_text(len(pool_ids), 'clinic')} (CSV)",
         # A callable: the file is built only when the patient asks for it.
         lambda: export.patient_csv(sections, today),
         file_name="ketamine-clinics.csv",
         mime="text/csv",
         key="csv",
     )
-    shortlist = picked if len(picked) else pool.head(PAGE_SIZE)
-    which = "compared " if len(picked) else ("first " if len(pool) > len(shortlist) else "")
+    count = len(picked_ids) or min(len(pool_ids), PAGE_SIZE)
+    which = "compared " if picked_ids else ("first " if len(pool_ids) > count else "")
     right.download_button(
-        f"Printable shortlist of {which}{listing.count_text(len(shortlist), 'clinic')}",
+        f"Printable shortlist of {which}{listing.count_text(count, 'clinic')}",
         lambda: listing.shortlist_html(
-            shortlist,
+            _shortlist(sections, picked_ids),
             f"Clinics near {result.origin.label}",
             today,
             note=content.SAMPLE_DATA_NOTE_PLAIN if is_sample else "",
@@ -193,8 +202,16 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
         mime="text/html",
         key="shortlist",
     )
-    if len(picked) >= 2:
+    if len(picked_ids) >= 2:
         st.subheader("Compare side by side")
-        st.dataframe(listing.comparison_table(picked, today), width="stretch")
+        st.dataframe(
+            listing.comparison_table(_shortlist(sections, picked_ids), today), width="stretch"
+        )
     else:
         st.caption(f'Tick "Compare" on up to {MAX_COMPARE} clinics to see them side by side.')
+
+
+def _shortlist(sections: dict[str, pd.DataFrame], picked_ids: list[str]) -> pd.DataFrame:
+    """The compared clinics, else the first :data:`PAGE_SIZE` of all sections."""
+    pool = pd.concat(list(sections.values()), ignore_index=True).drop_duplicates("id")
+    return pool[pool["id"].isin(picked_ids)] if picked_ids else pool.head(PAGE_SIZE)

@@ -52,7 +52,7 @@ def warm_caches() -> float:
     from directory.ui import common, find, map_view  # noqa: F401 (imports the page's modules)
 
     directory = common.get_directory()
-    map_view.country_payload(directory)
+    map_view.country_payload(directory)  # and the marker table it is made from
     common.tile_settings()
     common.online_geocoder()
     origin = resolve_place(WARM_ZIP)  # builds the gazetteer and the offline geocoder
