@@ -301,11 +301,15 @@ def started(mode: str, data: Path, log_dir: Path, replicas: int) -> Iterator[Run
         ]
     else:
         command = streamlit_command(mode, port)
+    env = server_env(data)
+    ready = log_dir / f"{mode}.ready"  # written by directory.ui.warmup (the tuned server)
+    if mode == "tuned":
+        env["CLINIC_FINDER_READY_FILE"] = str(ready)
     begin = time.monotonic()
     process = subprocess.Popen(
         command,
         cwd=REPO,
-        env=server_env(data),
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -313,6 +317,10 @@ def started(mode: str, data: Path, log_dir: Path, replicas: int) -> Iterator[Run
     try:
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, process, STARTUP_TIMEOUT_S)
+        # As deploy/serve.py does before it starts nginx: ready once it has run the page.
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while mode == "tuned" and not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         pids = _replica_pids(process.pid) if mode == "proxy" else [process.pid]
         yield Running(mode, base, process, time.monotonic() - begin, pids)
     finally:

@@ -6,8 +6,10 @@ Usage: ``python deploy/serve.py [--port 8080] [--replicas N] [--address 0.0.0.0]
 1. starts N replicas (default: one per core), each ``python -m directory.ui.warmup run
    app.py`` on a free 127.0.0.1 port, all with one shared ``server.cookieSecret`` (so a
    session's XSRF cookie is valid on every replica);
-2. waits until every replica answers ``/_stcore/health`` (each one warms its caches
-   before it listens, see :mod:`directory.ui.warmup`);
+2. waits until every replica answers ``/_stcore/health`` and is ready: each one warms its
+   caches before it listens and then visits itself once, and says so by writing the file
+   named in ``CLINIC_FINDER_READY_FILE`` (see :mod:`directory.ui.warmup`), so the first
+   visitor never meets a replica still making its first run;
 3. fills in ``deploy/nginx.conf.template`` under a temporary prefix and runs nginx in
    the foreground (the Debian package: ``/usr/sbin/nginx``);
 4. watches its children: a replica that exits is started again on the same port (nginx
@@ -44,6 +46,8 @@ REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().with_name("nginx.conf.template")
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/bin/nginx")
 MIME_TYPES = "/etc/nginx/mime.types"
+# The name directory.ui.warmup reads (not imported: this script uses the standard library).
+READY_FILE_ENV = "CLINIC_FINDER_READY_FILE"
 STARTUP_TIMEOUT_S = 180.0
 STOP_GRACE_S = 10.0
 MAX_RESTARTS_PER_MINUTE = 5
@@ -98,7 +102,16 @@ class Replica:
             "true",
         ]
 
+    @property
+    def ready_file(self) -> Path:
+        """Written by the replica once it has visited itself (directory.ui.warmup)."""
+        return Path(self.env[READY_FILE_ENV])
+
+    def ready(self) -> bool:
+        return self.ready_file.exists() and healthy(self.port, 1.0)
+
     def start(self) -> None:
+        self.ready_file.unlink(missing_ok=True)
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and app)
             self.command(),
             cwd=REPO,
@@ -176,9 +189,12 @@ class Supervisor:
         # One secret for every replica: XSRF and auth cookies stay valid on failover.
         env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_urlsafe(32))
         ports = [free_port() for _ in range(args.replicas)]
-        self.replicas = [Replica(i, port, env) for i, port in enumerate(ports)]
         self.nginx: subprocess.Popen[bytes] | None = None
         self.prefix = Path(tempfile.mkdtemp(prefix="kcf-nginx-"))
+        self.replicas = [
+            Replica(i, port, {**env, READY_FILE_ENV: str(self.prefix / f"replica-{i}.ready")})
+            for i, port in enumerate(ports)
+        ]
         self.stopping = False
 
     def children(self) -> list[subprocess.Popen[bytes]]:
@@ -191,7 +207,8 @@ class Supervisor:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         waiting = list(self.replicas)
         while waiting and not self.stopping:
-            waiting = [r for r in waiting if not healthy(r.port, 1.0)]
+            # Ready, not only listening: nginx starts once each replica has run the page.
+            waiting = [r for r in waiting if not r.ready()]
             for replica in waiting:
                 if replica.process is not None and replica.process.poll() is not None:
                     log(f"replica {replica.index} exited with {replica.process.returncode}")

@@ -9,12 +9,9 @@ address (:mod:`directory.directions`).
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from datetime import date
 from html import escape
-from urllib.parse import quote
 
 import pandas as pd
 
@@ -36,6 +33,7 @@ from directory.facts import (
 )
 from directory.filters import chip_count, filter_named
 from directory.phones import tel_uri
+from directory.safetext import escape_markdown, safe_link
 from directory.search import DISTANCE_COLUMN, NEAREST_BOUND_MILES, SearchQuery, SearchResult
 
 __all__ = [
@@ -52,31 +50,6 @@ __all__ = [
     "summary_sentence",
     "verification",
 ]
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&:=\"'])")
-# Left as they are in a link target; everything else (spaces, parentheses, quotes, <>,
-# backslashes, control and non-ASCII characters) is percent-encoded.
-_LINK_SAFE = ":/?#[]@!$&'*+,;=%~-._"
-
-
-def escape_markdown(text: object) -> str:
-    """Text that Markdown shows literally: no links, emphasis, HTML or LaTeX from data."""
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return ""
-    flat = " ".join(str(text).split())  # newlines would start new Markdown blocks
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
-
-
-def safe_link(url: object) -> str | None:
-    """An http(s) URL fit for a Markdown link target, or None.
-
-    Accepts exactly what the validator accepts (:data:`directory.schema.WEB_ADDRESS`), so
-    every web address in the data gets its link; parentheses, spaces and the like are
-    percent-encoded so they cannot end the Markdown link early.
-    """
-    if not isinstance(url, str) or not schema.WEB_ADDRESS.fullmatch(url):
-        return None
-    return quote(url, safe=_LINK_SAFE)
 
 
 def clinic_markdown(row: Row, today: date, *, directions_provider: Provider | None = None) -> str:

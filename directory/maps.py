@@ -40,7 +40,7 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 from xyzservices import TileProvider
 
-from directory import listing, schema
+from directory import safetext, schema
 from directory.directions import Provider, directions_column
 from directory.distance import EARTH_RADIUS_MILES, great_circle_miles
 from directory.errors import ConfigError
@@ -179,7 +179,7 @@ class _TileLayer(folium.TileLayer, _Prerendered):
     pass
 
 
-class _Circle(folium.Circle, _Prerendered):
+class _Circle(folium.Circle, _Prerendered):  # type: ignore[misc]  # Marker.render takes no kwargs
     pass
 
 
@@ -356,7 +356,7 @@ def marker_data(
     of its first modality in schema order (the last one: none known); ``name`` (whitespace
     collapsed, :data:`NAMELESS` if empty); ``place`` ("City, ST"); ``phone``: as the
     validated table holds it; ``tel``: its :func:`phones.tel_uri` or ``""``; ``site``:
-    the website as :func:`listing.safe_link` makes it (a validated http(s) URL) or ``""``;
+    the website as :func:`safetext.safe_link` makes it (a validated http(s) URL) or ``""``;
     ``directions``: the link of :mod:`directory.directions` (to the maps site
     ``provider``, default: the setting) or ``""``; ``away``: "12.3 mi away" or ``""``,
     or None for the whole column when no row has a distance; ``id``. Rows without
@@ -458,7 +458,7 @@ def marker_table(table: pd.DataFrame, provider: Provider | None = None) -> Marke
         "place": (city + separator + state).tolist(),
         "phone": phones.tolist(),
         "tel": _each_distinct(phones, tel_uri),
-        "site": _each_distinct(_texts(table, "website"), listing.safe_link),
+        "site": _each_distinct(_texts(table, "website"), safetext.safe_link),
         "directions": directions_column(table, provider),
         "id": ids.tolist(),
     }

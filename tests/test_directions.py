@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory import directions, listing, schema
+from directory import directions, schema
 from directory.csvfile import write_csv_text
 from directory.dataset import parse_clinics
 from directory.directions import (
@@ -22,6 +22,7 @@ from directory.directions import (
     link_text,
     provider_from_env,
 )
+from directory.safetext import safe_link
 from directory.synth import generate_clinics
 
 OSM = "https://www.openstreetmap.org/directions?"
@@ -105,7 +106,7 @@ def test_a_hostile_address_is_percent_encoded_and_comes_back_intact(provider):
     key = {"osm": "to", "google": "destination", "apple": "daddr"}[provider]
     assert query[key] == [" ".join(HOSTILE.split()) + ", Denver, CO 80202"]
     assert unquote(encoded) == query[key][0]
-    assert listing.safe_link(url) == url  # fit for a Markdown link as it is
+    assert safe_link(url) == url  # fit for a Markdown link as it is
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from directory import listing, schema
 from directory.directions import directions_url
+from directory.safetext import escape_markdown
 
 TODAY = date(2026, 11, 20)
 
@@ -120,7 +121,7 @@ def test_shortlist_html_escapes_everything():
 
 @given(st.text(max_size=200))
 def test_escaped_text_has_no_live_markdown_characters(text):
-    escaped = listing.escape_markdown(text)
+    escaped = escape_markdown(text)
     unescaped = re.sub(r"\\.", "", escaped)
     assert not re.search(r"[\[\]()<>*_`#$|\n]", unescaped)
 
@@ -202,7 +203,7 @@ def test_card_directions_escape_a_hostile_name_and_address():
     assert target == (
         "https://maps.apple.com/?daddr=1%20Main%20St%20%26%20%3Cscript%3E%2C%20Denver%2C%20CO%2080202"
     )
-    assert f"[Directions to {listing.escape_markdown(hostile)}]({target})" in card
+    assert f"[Directions to {escape_markdown(hostile)}]({target})" in card
     assert all(t.startswith(("tel:", "https://")) for t in links(card))
 
 

@@ -31,7 +31,7 @@ from folium.plugins import FastMarkerCluster, MarkerCluster
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory import listing, maps, schema
+from directory import maps, schema
 from directory.csvfile import write_csv_text
 from directory.dataset import parse_clinics
 from directory.directions import directions_url
@@ -51,6 +51,7 @@ from directory.maps import (
     unpack,
 )
 from directory.phones import tel_uri
+from directory.safetext import safe_link
 from directory.search import SearchQuery, index_clinics, search
 from directory.synth import generate_clinics
 
@@ -337,9 +338,9 @@ def test_links_come_from_the_listing_rules_for_every_validated_clinic(synthetic)
     data = data_of(build_map(synthetic))
     assert data["phone"] == list(located["phone"])
     assert data["tel"] == [tel_uri(p) or "" for p in located["phone"]]
-    assert data["site"] == [listing.safe_link(w) or "" for w in located["website"]]
+    assert data["site"] == [safe_link(w) or "" for w in located["website"]]
     assert data["directions"] == [directions_url(row) or "" for _, row in located.iterrows()]
-    assert all(listing.safe_link(link) == link for link in data["directions"])  # as on cards
+    assert all(safe_link(link) == link for link in data["directions"])  # as on cards
     assert sum(map(bool, data["directions"])) == len(located)
     assert sum(map(bool, data["tel"])) > 250
     assert sum(map(bool, data["site"])) > 100

@@ -203,3 +203,13 @@ def test_memory_returns_after_200_dropped_sessions(tmp_path: Path) -> None:
 def test_websockets_is_the_pinned_client() -> None:
     pins = (REPO / "requirements-dev.txt").read_text(encoding="utf-8")
     assert f"websockets=={version('websockets')}" in pins
+
+
+def test_serve_reads_the_ready_file_the_warm_start_writes() -> None:
+    """One name for the ready signal, in the script (standard library only) and the app."""
+    sys.path.insert(0, str(REPO / "deploy"))
+    import serve  # type: ignore[import-not-found]  # a script, not a package
+
+    from directory.ui import warmup
+
+    assert serve.READY_FILE_ENV == warmup.READY_FILE_ENV

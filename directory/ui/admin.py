@@ -28,7 +28,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from directory import admin, auth
 from directory.admin import CurrentData
 from directory.dataset import LoadedClinics, parse_clinics
-from directory.listing import escape_markdown
+from directory.safetext import escape_markdown
 from directory.ui.admin_data import render_editor, render_health, render_maintenance, render_upload
 from directory.ui.admin_history import render_audit_log, render_backups
 from directory.ui.admin_session import (

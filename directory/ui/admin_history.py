@@ -12,7 +12,7 @@ import streamlit as st
 from directory import admin, storage
 from directory.admin import CurrentData, Review
 from directory.errors import DirectoryError
-from directory.listing import escape_markdown
+from directory.safetext import escape_markdown
 from directory.ui.admin_review import render_review, save
 from directory.ui.admin_session import RESTORE
 from directory.ui.common import user_message

@@ -16,7 +16,7 @@ import streamlit as st
 from directory import admin, storage
 from directory.admin import CurrentData, Review, problems_frame
 from directory.errors import DirectoryError
-from directory.listing import escape_markdown
+from directory.safetext import escape_markdown
 from directory.ui.admin_session import admin_name, flash
 from directory.ui.common import data_path, user_message
 

@@ -26,8 +26,8 @@ from directory.errors import (
     SaveError,
 )
 from directory.geocoding import OnlineGeocoder, online_geocoder_from_env
-from directory.listing import escape_markdown
 from directory.maps import TileSettings, tile_settings_from_env
+from directory.safetext import escape_markdown
 from directory.search import ClinicIndex, index_clinics
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from directory import listing
+from directory import safetext
 from directory.filters import (
     PLACE_HELP,
     PLACE_LABEL,
@@ -29,7 +29,7 @@ from directory.ui import location, search_state
 def render_controls(form: SearchForm) -> None:
     """The place box with its Search button, the distance, and the filters."""
     for notice in search_state.pop_notices():
-        st.info(listing.escape_markdown(notice), icon=":material/info:")
+        st.info(safetext.escape_markdown(notice), icon=":material/info:")
     # A row that stays a row on a phone (columns would stack the button under the box).
     with st.container(key="place-row", horizontal=True, vertical_alignment="bottom"):
         # No max_chars: Streamlit would show a "5/200" counter; the form cuts long text.
@@ -105,7 +105,7 @@ def render_chips(form: SearchForm) -> None:
     with st.container(key="chips", horizontal=True, gap="small"):
         st.markdown("**Filters on** (tap one to remove it):")
         for position, chip in enumerate(chips):
-            label = listing.escape_markdown(chip.label)  # a typed name is untrusted text
+            label = safetext.escape_markdown(chip.label)  # a typed name is untrusted text
             st.button(
                 label,
                 key=f"chip-{position}-{chip.filter}",

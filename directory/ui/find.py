@@ -10,7 +10,7 @@ from datetime import date
 
 import streamlit as st
 
-from directory import content, listing
+from directory import content, listing, safetext
 from directory.errors import DataFileError, DirectoryError, PlaceError
 from directory.geocoding import resolve_place
 from directory.params import SearchForm
@@ -117,10 +117,10 @@ def _render_alternatives(label: str, alternatives: tuple[str, ...]) -> None:
     if not alternatives:
         return
     with st.container(key="alternatives", horizontal=True, gap="small"):
-        st.markdown(f"Not {listing.escape_markdown(label)}? Try:")
+        st.markdown(f"Not {safetext.escape_markdown(label)}? Try:")
         for position, place in enumerate(alternatives[:MAX_ALTERNATIVES]):
             st.button(
-                listing.escape_markdown(place),
+                safetext.escape_markdown(place),
                 key=f"alternative-{position}",
                 type="tertiary",
                 on_click=_choose_place,
@@ -135,7 +135,7 @@ def _render_place_problem(error: PlaceError) -> None:
     columns = st.columns(4)
     for position, choice in enumerate(options[:8]):
         columns[position % 4].button(
-            f"Search near {listing.escape_markdown(choice)}",
+            f"Search near {safetext.escape_markdown(choice)}",
             key=f"choose-{position}",
             on_click=_choose_place,
             args=(choice,),

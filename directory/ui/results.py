@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from directory import content, export, listing
+from directory import content, export, listing, safetext
 from directory.facts import Row
 from directory.filters import RADIUS_CHOICES_MILES, filter_named
 from directory.search import (
@@ -75,7 +75,7 @@ def _render_card(row: Row, today: date, *, key: str) -> None:
         chosen = compare_ids()
         st.checkbox(
             # Widget labels render Markdown too: the name is escaped like every data value.
-            f"Compare {listing.escape_markdown(row['name'])}",
+            f"Compare {safetext.escape_markdown(row['name'])}",
             key=widget,
             value=clinic_id in chosen,
             disabled=clinic_id not in chosen and len(chosen) >= MAX_COMPARE,
@@ -151,7 +151,7 @@ def render_at_home(
 
     ``first``: they lead the page (a whole-state search, or only at-home care asked for).
     """
-    state = listing.escape_markdown(result.origin.state)
+    state = safetext.escape_markdown(result.origin.state)
     st.header(listing.at_home_summary(result) if first else f"Also available at home in {state}")
     if result.at_home.empty:
         st.markdown(

@@ -27,11 +27,21 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
+
+READY_FILE_ENV = "CLINIC_FINDER_READY_FILE"
+"""When set, the path written once the server listens and has made its own first visit.
+
+``deploy/serve.py`` starts nginx only when every replica has written its file, so no
+visitor meets a replica that has not run the page once (its first run imports and
+compiles what later runs reuse, and a visitor arriving meanwhile would share the cores
+with it)."""
 
 WARM_ZIP = "80202"
 """A ZIP searched once while warming (downtown Denver), so the search path is warm."""
@@ -127,6 +137,20 @@ def visit_self(timeout_s: float = 60.0) -> bool:
     return False
 
 
+def visit_self_then_signal(timeout_s: float = 60.0) -> None:
+    """:func:`visit_self`, then write :data:`READY_FILE_ENV`'s file (if set), either way:
+    a replica whose own visit failed still serves, as warm as it could get."""
+    try:
+        visit_self(timeout_s)
+    finally:
+        path = os.environ.get(READY_FILE_ENV, "").strip()
+        if path:
+            try:
+                Path(path).write_text(f"{os.getpid()}\n", encoding="utf-8")
+            except OSError:
+                logger.exception("warm start: could not write the ready file")
+
+
 def start() -> threading.Thread:
     """Start warming in a background thread, once per process; return that thread."""
     global _thread
@@ -143,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     _warm()
-    threading.Thread(target=visit_self, name="warm-visit", daemon=True).start()
+    threading.Thread(target=visit_self_then_signal, name="warm-visit", daemon=True).start()
     sys.argv = ["streamlit", *args]
     cli.main()
 
