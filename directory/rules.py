@@ -285,7 +285,7 @@ def phone(n: Normalised, _today: date) -> list[Finding]:
 
 
 def email(n: Normalised, _today: date) -> list[Finding]:
-    """An email address looks like one."""
+    """An email cell holds exactly one plain address (see ``normalisers._EMAIL``)."""
     parsed = n.columns["email"]
     return [
         Flag(
@@ -293,7 +293,10 @@ def email(n: Normalised, _today: date) -> list[Finding]:
             parsed.unparsed,
             "email",
             parsed.cells,
-            lambda v: f"{quote_value(v)} is not an email address; use name@clinic.example.com",
+            lambda v: (
+                f"{quote_value(v)} is not an email address; write one address such as "
+                "name@clinic.example.com (no mailto:, spaces, brackets or second address)"
+            ),
         )
     ]
 
