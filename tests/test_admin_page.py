@@ -191,6 +191,16 @@ def test_lockout_after_five_wrong_passwords(data_file):
     assert_password_not_kept(at)
 
 
+def test_a_flood_of_failures_elsewhere_never_refuses_a_clean_client(data_file):
+    """issue 12 finding 6: 20 failures from 4 fresh sessions locked the real admin out."""
+    for attempt in range(200):
+        auth.LOGIN_GUARD.record_failure(auth.Client(f"bot-{attempt}", f"203.0.113.{attempt}"))
+    assert auth.LOGIN_GUARD.global_throttle.allowed() > 0
+    at = sign_in(open_page())
+    no_exception(at)
+    assert at.session_state[admin.AUTHENTICATED] is True
+
+
 def test_the_lockout_grows_and_ends(data_file, monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(auth, "LOGIN_GUARD", auth.LoginGuard(clock=lambda: clock[0]))
