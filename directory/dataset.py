@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from directory import csvfile, limits, schema
+from directory.errors import ConfigError
 from directory.limits import unreadable_file_error as unreadable_file_error
 from directory.locations import COORDINATE_TOLERANCE_MILES as COORDINATE_TOLERANCE_MILES
 from directory.normalisers import normalise
@@ -82,7 +83,11 @@ def parse_clinics(data: bytes | str, *, today: date | None = None) -> LoadedClin
     # The same size limit as a file read from disk, so an upload or an edit that is
     # saved can always be read back (text counts as its UTF-8 bytes, as it is saved).
     size = len(data) if isinstance(data, bytes) else _utf8_length(data)
-    limit = limits.max_file_bytes()
+    try:
+        limit = limits.max_file_bytes()
+    except ConfigError as error:
+        report.error(None, None, None, f"the file cannot be checked: {error}")
+        return LoadedClinics(csvfile.empty_table(), report)
     if size > limit:
         report.error(None, None, None, "the file " + limits.file_too_large(size, limit))
         return LoadedClinics(csvfile.empty_table(), report)

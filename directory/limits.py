@@ -95,7 +95,10 @@ def read_file(path: str | Path, *, max_bytes: int | None = None) -> bytes:
     ``fstat`` on what was really opened; at most ``max_bytes + 1`` bytes are read.
     """
     target = Path(path)
-    limit = max_file_bytes() if max_bytes is None else max_bytes
+    try:
+        limit = max_file_bytes() if max_bytes is None else max_bytes
+    except ConfigError as error:  # one line where the file is named, as for the others
+        raise DataFileError(f"{target}: cannot be read: {error}") from None
     try:
         _require_regular(target, os.stat(target), limit)
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)

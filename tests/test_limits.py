@@ -201,9 +201,16 @@ def test_a_bad_size_setting_stops_the_cli_with_exit_2(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(limits.MAX_FILE_MB_ENV, "huge")
-    done = cli("validate", write_csv(tmp_path, csv_text(row())))
+    path = write_csv(tmp_path, csv_text(row()))
+    done = cli("validate", path)
     assert done.code == 2
-    assert "is not a size" in done.err
+    assert done.err == (
+        f"error: {path}: cannot be read: {limits.MAX_FILE_MB_ENV}='huge' is not a size; use a "
+        "whole number of MB such as 64\n"
+    )
+    # An upload's review says so too, rather than failing the page.
+    [error] = parse_clinics(csv_text(row()), today=TODAY).report.errors
+    assert "is not a size" in error.message
 
 
 # --- content limits: the width of the header and the length of a cell ------------------------
