@@ -57,7 +57,7 @@ class SignIn:
     refusal: str = ""
     """Why not, for the person signing in (empty when signed in)."""
     locked_out: bool = False
-    """True when refused for too many wrong passwords (a warning rather than an error)."""
+    """True when refused for this client's wrong passwords (a warning rather than an error)."""
 
 
 def sign_in(
@@ -66,15 +66,18 @@ def sign_in(
     *,
     password_hash: str | None,
     guard: auth.LoginGuard,
-    session: str,
+    client: auth.Client | str,
 ) -> SignIn:
-    """Check one sign-in attempt against the configured hash and the lockout.
+    """Check one sign-in attempt against the configured hash and the throttle.
 
-    The password is only compared, never kept. A locked-out session is refused
-    without checking it, so a guesser learns nothing; a missing name is refused
-    before the password is checked and does not count as a wrong try.
+    ``client`` is who is signing in (its session and IP address; a bare string is a
+    session). The password is only compared, never kept. A client that must still
+    wait after its own wrong passwords is refused without checking it, so a guesser
+    learns nothing; a client with no wrong password of its own is always checked (see
+    :class:`directory.auth.LoginGuard`). A missing name is refused before the password
+    is checked and does not count as a wrong try.
     """
-    wait = guard.wait_seconds(session)
+    wait = guard.wait_seconds(client)
     if wait > 0:
         return SignIn(
             None, f"Too many wrong passwords. Try again in {auth.format_wait(wait)}.", True
@@ -83,13 +86,13 @@ def sign_in(
     if not clean_name:
         return SignIn(None, "Please enter your name: it is recorded with every change you save.")
     if password_hash is None or not auth.verify_password(password, password_hash):
-        guard.record_failure(session)
-        wait = guard.wait_seconds(session)
+        guard.record_failure(client)
+        wait = guard.wait_seconds(client)
         message = "Wrong password."
         if wait > 0:
             message += f" Too many wrong passwords: try again in {auth.format_wait(wait)}."
         return SignIn(None, message)
-    guard.record_success(session)
+    guard.record_success(client)
     return SignIn(clean_name)
 
 

@@ -1,4 +1,4 @@
-"""Admin sign-in: password hashing, the configured hash, and a lockout after wrong tries.
+"""Admin sign-in: password hashing, the configured hash, and throttling after wrong tries.
 
 Plain Python (no Streamlit), so every rule here is tested without a browser.
 
@@ -8,8 +8,10 @@ Plain Python (no Streamlit), so every rule here is tested without a browser.
 * :func:`verify_password` never raises: a malformed or absurd encoding is
   simply "wrong password", and its cost parameters are bounded so a bad
   configuration cannot make one sign-in attempt eat gigabytes or minutes.
-* :class:`LoginThrottle` is the lockout policy as a pure, clock-injected class;
-  :class:`LoginGuard` combines a per-session and a process-wide throttle.
+* :class:`LoginThrottle` is the waiting policy as a pure, clock-injected class;
+  :class:`LoginGuard` throttles each client (session and IP address, see
+  :func:`client_address`) and keeps a global ceiling that never refuses a client
+  that has not failed itself.
 """
 
 from __future__ import annotations
@@ -18,13 +20,18 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import math
 import re
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from secrets import token_bytes
+
+from directory.errors import ConfigError
 
 SCHEME = "scrypt"
 SCRYPT_N = 2**14
@@ -66,6 +73,14 @@ def hash_password(password: str) -> str:
         raise ValueError("the password must be a non-empty string")
     if len(password) > MAX_PASSWORD_CHARS:
         raise ValueError(f"the password must be at most {MAX_PASSWORD_CHARS} characters")
+    control = next((c for c in password if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        # Control characters (NUL, escape, DEL, C1 controls) cannot be typed into the
+        # sign-in box; in a password they are a paste gone wrong, and would lock it.
+        raise ValueError(
+            f"the password contains a control character (U+{ord(control):04X}); use "
+            "letters, digits, spaces and punctuation only"
+        )
     salt = token_bytes(SALT_BYTES)
     digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES)
     return (
@@ -207,20 +222,39 @@ class LoginThrottle:
             self._locked_until = -math.inf
 
 
+@dataclass(frozen=True)
+class Client:
+    """Who is signing in, as far as the server can tell: the browser session and, when
+    known, the IP address (:func:`client_address`)."""
+
+    session: str
+    address: str | None = None
+
+    def throttle_keys(self) -> tuple[str, ...]:
+        """The throttles this client's failures count against."""
+        session = (f"session {self.session}",)
+        return session if self.address is None else (*session, f"address {self.address}")
+
+
 class LoginGuard:
-    """The throttles one process keeps: one per session, and one for everybody.
+    """Throttles without a lockout: per client (session and IP), and a global ceiling.
 
-    Why both: a per-session throttle gives the person at the keyboard a clear,
-    personal lockout, but a script defeats it by opening a new session for every
-    few guesses. The global throttle (higher threshold, so a few typos in one
-    session never lock anyone else out) counts every failure in the process and
-    stops that. The price is that someone hammering the page can lock the real
-    admin out for up to ``max_delay_seconds``; restarting the app clears it, as
-    both live in memory only. A correct password resets both.
+    The rule (also in the README's "For admins"):
 
-    Sessions are kept in a bounded, least-recently-used dict, so a flood of new
-    sessions cannot grow memory without limit (a forgotten session only forgets
-    its own count; the global throttle still holds).
+    * A client's wrong passwords slow that client: its session and its IP address each
+      get ``client_free_attempts`` free tries, then a wait that doubles with each
+      further failure, up to ``max_delay_seconds``. A new session from the same IP
+      address does not start over.
+    * Every wrong password in the process also counts towards a global ceiling
+      (``global_free_attempts``, then a doubling wait up to ``global_max_delay_seconds``)
+      that slows a script guessing from many sessions and addresses. It only ever
+      applies to clients that have failed themselves: a client with no wrong password
+      on record (the real admin, from a session and address of their own) is never
+      refused, however many guesses others make.
+    * A correct password clears that client's counts (not the global one).
+
+    Counts live in memory only (a restart clears them) and in bounded, least-recently-
+    used tables, so a flood of new sessions cannot grow memory without limit.
     """
 
     def __init__(
@@ -230,10 +264,11 @@ class LoginGuard:
         global_free_attempts: int = 20,
         base_delay_seconds: float = 30,
         max_delay_seconds: float = 3600,
-        max_sessions: int = 1000,
+        global_max_delay_seconds: float = 300,
+        max_clients: int = 1000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._make_session_throttle: Callable[[], LoginThrottle] = lambda: LoginThrottle(
+        self._make_client_throttle: Callable[[], LoginThrottle] = lambda: LoginThrottle(
             session_free_attempts,
             base_delay_seconds,
             max_delay_seconds=max_delay_seconds,
@@ -242,42 +277,142 @@ class LoginGuard:
         self.global_throttle = LoginThrottle(
             global_free_attempts,
             base_delay_seconds,
-            max_delay_seconds=max_delay_seconds,
+            max_delay_seconds=global_max_delay_seconds,
             clock=clock,
         )
-        self._sessions: OrderedDict[str, LoginThrottle] = OrderedDict()
-        self._max_sessions = max_sessions
+        self._clients: OrderedDict[str, LoginThrottle] = OrderedDict()
+        self._max_clients = max_clients
         self._lock = threading.Lock()
 
-    def session_throttle(self, session: str) -> LoginThrottle:
+    def _find(self, key: str) -> LoginThrottle | None:
+        """The throttle of ``key`` if it has one (looking never makes one)."""
         with self._lock:
-            throttle = self._sessions.get(session)
-            if throttle is None:
-                throttle = self._make_session_throttle()
-                self._sessions[session] = throttle
-                while len(self._sessions) > self._max_sessions:
-                    self._sessions.popitem(last=False)
-            else:
-                self._sessions.move_to_end(session)
+            throttle = self._clients.get(key)
+            if throttle is not None:
+                self._clients.move_to_end(key)
             return throttle
 
-    def wait_seconds(self, session: str) -> float:
-        """Seconds this session must wait before trying again (0 = it may try now)."""
-        return max(self.session_throttle(session).allowed(), self.global_throttle.allowed())
+    def _get(self, key: str) -> LoginThrottle:
+        """The throttle of ``key``, made on first use; the least recent one is forgotten."""
+        with self._lock:
+            throttle = self._clients.get(key)
+            if throttle is None:
+                throttle = self._clients[key] = self._make_client_throttle()
+                while len(self._clients) > self._max_clients:
+                    self._clients.popitem(last=False)
+            else:
+                self._clients.move_to_end(key)
+            return throttle
 
-    def record_failure(self, session: str) -> None:
-        self.session_throttle(session).record_failure()
+    def session_throttle(self, session: str) -> LoginThrottle:
+        """The throttle of one session (made on first use)."""
+        return self._get(Client(session).throttle_keys()[0])
+
+    def wait_seconds(self, client: Client | str) -> float:
+        """Seconds this client must wait before trying again (0 = it may try now).
+
+        A client that has never failed (no failure on record for its session or its
+        address) always gets 0, whatever the global count.
+        """
+        found = [self._find(key) for key in _as_client(client).throttle_keys()]
+        own = [throttle for throttle in found if throttle is not None]
+        wait = max((throttle.allowed() for throttle in own), default=0.0)
+        if any(throttle.failures for throttle in own):
+            wait = max(wait, self.global_throttle.allowed())
+        return wait
+
+    def record_failure(self, client: Client | str) -> None:
+        """Count a wrong password against the client's session, its address and the ceiling."""
+        for key in _as_client(client).throttle_keys():
+            self._get(key).record_failure()
         self.global_throttle.record_failure()
 
-    def record_success(self, session: str) -> None:
-        self.session_throttle(session).record_success()
-        self.global_throttle.record_success()
+    def record_success(self, client: Client | str) -> None:
+        """A correct password: the client's own counts start over."""
+        for key in _as_client(client).throttle_keys():
+            throttle = self._find(key)
+            if throttle is not None:
+                throttle.record_success()
 
     def reset(self) -> None:
         """Forget every count (tests; or an operator clearing a lockout in a console)."""
         with self._lock:
-            self._sessions.clear()
+            self._clients.clear()
         self.global_throttle.record_success()
+
+
+def _as_client(client: Client | str) -> Client:
+    return client if isinstance(client, Client) else Client(client)
+
+
+# --- who is signing in --------------------------------------------------------------------------
+
+ENV_TRUSTED_PROXIES = "CLINIC_FINDER_TRUSTED_PROXIES"
+DEFAULT_TRUSTED_PROXIES = "127.0.0.0/8, ::1"
+"""Loopback: ``make serve`` runs nginx on the same host (deploy/nginx.conf.template)."""
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_proxies(environ: Mapping[str, str]) -> tuple[Network, ...]:
+    """The proxies whose ``X-Forwarded-For`` is believed: ``CLINIC_FINDER_TRUSTED_PROXIES``,
+    comma-separated addresses or networks (default loopback only).
+
+    Raises :class:`~directory.errors.ConfigError` for a value that is not one.
+    """
+    text = environ.get(ENV_TRUSTED_PROXIES, "").strip() or DEFAULT_TRUSTED_PROXIES
+    networks: list[Network] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{ENV_TRUSTED_PROXIES}: {part!r} is not an IP address or network; use "
+                "comma-separated addresses or networks such as 10.0.0.5, 10.1.0.0/16"
+            ) from None
+    return tuple(networks)
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted: tuple[Network, ...]
+) -> str | None:
+    """The IP address a sign-in comes from, believing ``X-Forwarded-For`` only from
+    ``trusted`` proxies.
+
+    ``peer`` is the connection's address; Streamlit reports a loopback peer as None
+    (``st.context.ip_address``), so None counts as loopback. Only when the peer is a
+    trusted proxy is ``forwarded_for`` read, from the right (the hop the proxy itself
+    added) leftwards, skipping trusted proxies: the first address that is not one is the
+    client. Anything to its left was written by the client and is never believed.
+    """
+    hop = _address(peer) if peer is not None else ipaddress.ip_address("127.0.0.1")
+    if hop is None:
+        return peer
+    if not forwarded_for or not _is_trusted(hop, trusted):
+        return None if peer is None else str(hop)
+    for part in reversed(forwarded_for.split(",")):
+        previous = _address(part.strip())
+        if previous is None:
+            break  # garbage a trusted proxy would not write: stop at the last good hop
+        hop = previous
+        if not _is_trusted(hop, trusted):
+            return str(hop)
+    return str(hop)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped if mapped is not None else address
+
+
+def _is_trusted(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, trusted: tuple[Network, ...]
+) -> bool:
+    return any(address.version == network.version and address in network for network in trusted)
 
 
 LOGIN_GUARD = LoginGuard()

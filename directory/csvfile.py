@@ -20,22 +20,44 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from directory import schema
+from directory import limits, schema
 from directory.report import ValidationReport, quote_value
 
 MAX_FIELD_CHARS = 100_000
-"""The longest cell the exact reader accepts (a longer one is usually a missing quote)."""
+"""The longest run of text the exact reader follows before it gives up on the rest of the
+file (a missing quote). Cells over :data:`directory.limits.MAX_CELL_CHARS` but under this
+are each an error at their line and column, and the rest of the file is still read."""
 _MULTILINE_WARNING_LINES = 5
 
 IntArray = npt.NDArray[np.int64]
 Cells = tuple[list[str], pd.DataFrame, IntArray]
 """Header cells, a frame of every record's cells (positional columns) and start lines."""
+
+
+def _invisible_characters() -> str:
+    """Unicode format characters (category Cf: zero-width space U+200B, joiners U+200C and
+    U+200D, word joiner U+2060, Mongolian vowel separator U+180E, BOM U+FEFF, bidi marks,
+    soft hyphen...). Planes 0, 1 and 14 hold every one of them."""
+    planes = (*range(0x20000), *range(0xE0000, 0xE1000))
+    return "".join(chr(c) for c in planes if unicodedata.category(chr(c)) == "Cf")
+
+
+TRIMMED = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + _invisible_characters()
+"""What is trimmed from both ends of every cell of the directory's own columns: white space
+(including no-break spaces) and invisible format characters, so a name made only of
+zero-width characters is empty, and required-value rules see it as empty."""
+
+
+def trim(text: str) -> str:
+    """``text`` without white space or invisible characters at either end (see :data:`TRIMMED`)."""
+    return text.strip(TRIMMED)
 
 
 def read_table(data: bytes | str, report: ValidationReport) -> pd.DataFrame | None:
@@ -44,7 +66,10 @@ def read_table(data: bytes | str, report: ValidationReport) -> pd.DataFrame | No
     if text is None:
         return None
     cells = read_cells(text, report)
-    return None if cells is None else build_table(*cells, report)
+    if cells is None:
+        return None
+    check_cells(*cells, report, nul="\x00" in text)
+    return build_table(*cells, report)
 
 
 def decode(data: bytes, report: ValidationReport) -> str | None:
@@ -135,7 +160,40 @@ def sniff_delimiter(text: str) -> str:
 def read_cells(text: str, report: ValidationReport) -> Cells | None:
     """Header cells, a frame of every record's cells (positional columns) and start lines."""
     delimiter = sniff_delimiter(text)
+    width = header_width(text, delimiter)
+    if width > limits.MAX_COLUMNS:
+        # Before either reader: every later step costs time per column (a 1M-column
+        # header once took minutes), and a header this wide is never a clinic list.
+        report.error(1, None, None, limits.too_many_columns(width))
+        return None
     return read_cells_fast(text, delimiter) or read_cells_exactly(text, delimiter, report)
+
+
+def header_width(text: str, delimiter: str) -> int:
+    """How many cells the header record has (the first record that is not blank).
+
+    Counting delimiters on the first line gives an upper bound at once; only when that
+    is over the limit (quoted delimiters count too) is the record parsed to be sure.
+    """
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
+    bound = first.count(delimiter) + 1
+    # A first line that is not blank and whose quotes are balanced is the whole header.
+    if (
+        bound <= limits.MAX_COLUMNS
+        and first.strip(f'{delimiter}" \t\r')
+        and not first.count('"') & 1
+    ):
+        return bound
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for record in reader:
+            if "".join(record).strip():
+                return len(record)
+    except csv.Error:
+        return 0  # no header record can be read: the exact reader reports why, at once
+    return 0
 
 
 def read_cells_fast(text: str, delimiter: str) -> Cells | None:
@@ -286,7 +344,9 @@ def build_table(
     names), schema columns the file lacks are added empty, and ``_line`` holds each
     record's start line. Header problems are reported on line 1.
     """
-    stripped = cells.apply(lambda column: column.str.strip()) if len(cells.columns) else cells
+    stripped = (
+        cells.apply(lambda column: column.str.strip(TRIMMED)) if len(cells.columns) else cells
+    )
     # Rows of empty cells and empty unnamed columns at the right are spreadsheet leftovers.
     filled = stripped != ""
     keep_rows = filled.any(axis=1).to_numpy(dtype=bool)
@@ -297,7 +357,7 @@ def build_table(
     names: list[str] = []
     seen: dict[str, int] = {}
     for position, cell in enumerate(header[:width], start=1):
-        raw = cell.strip()
+        raw = trim(cell)
         name = schema.canonical_column(raw) or raw
         if not raw:
             report.error(
@@ -353,6 +413,45 @@ def build_table(
     table[schema.LINE] = lines
     table.attrs["missing_columns"] = missing
     return table
+
+
+def check_cells(
+    header: list[str], cells: pd.DataFrame, lines: IntArray, report: ValidationReport, *, nul: bool
+) -> None:
+    """Cells over :data:`~directory.limits.MAX_CELL_CHARS` characters, and NUL characters
+    anywhere, are errors at their record's line and column (line 1 for the header).
+
+    ``nul`` says whether the text holds a NUL at all (one fast search of the text spares
+    a search of every column).
+    """
+    names = [trim(cell) or f"#{position}" for position, cell in enumerate(header, start=1)]
+    for position, cell in enumerate(header):
+        _report_cell(report, 1, names[position][:_VALUE_CHARS_KEPT], cell)
+    for position, name in enumerate(names[: len(cells.columns)]):
+        column = cells.iloc[:, position]
+        bad = column.str.len() > limits.MAX_CELL_CHARS
+        if nul:
+            bad |= column.str.contains("\x00", regex=False)
+        for index in np.flatnonzero(bad.to_numpy(dtype=bool)):
+            _report_cell(report, int(lines[index]), name, str(column.iloc[index]))
+
+
+_VALUE_CHARS_KEPT = 200  # of a cell too long to keep whole in the report
+
+
+def _report_cell(report: ValidationReport, line: int, column: str, value: str) -> None:
+    """An error for a cell holding a NUL or over the length limit; nothing for others."""
+    if "\x00" in value:
+        message = (
+            "this cell holds a NUL character (a zero byte), which CSV text never holds; the "
+            "file is damaged or not a CSV: save it from your spreadsheet as CSV UTF-8"
+        )
+    elif len(value) > limits.MAX_CELL_CHARS:
+        message = limits.cell_too_long(len(value))
+    else:
+        return
+    shown = value if len(value) <= _VALUE_CHARS_KEPT else value[:_VALUE_CHARS_KEPT] + "…"
+    report.error(line, column, shown, message)
 
 
 def is_blank(cells: pd.Series) -> npt.NDArray[np.bool_]:

@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from directory import csvfile, schema
-from directory.errors import DataFileError
+from directory import csvfile, limits, schema
+from directory.errors import ConfigError
+from directory.limits import unreadable_file_error as unreadable_file_error
 from directory.locations import COORDINATE_TOLERANCE_MILES as COORDINATE_TOLERANCE_MILES
 from directory.normalisers import normalise
 from directory.report import Checker, ValidationReport
@@ -68,28 +69,28 @@ def load_clinics(path: str | Path, *, today: date | None = None) -> LoadedClinic
 
 
 def read_data_file(path: str | Path) -> bytes:
-    """The bytes of a data file, or a :class:`DataFileError` saying why not."""
-    target = Path(path)
-    try:
-        return target.read_bytes()
-    except OSError as error:
-        raise unreadable_file_error(target, error) from None
+    """The bytes of a data file, or a :class:`DataFileError` saying why not.
 
-
-def unreadable_file_error(path: Path, error: OSError) -> DataFileError:
-    """The :class:`DataFileError` for a data file that could not be read, in plain words."""
-    if isinstance(error, FileNotFoundError):
-        return DataFileError(f"{path}: no such file")
-    if isinstance(error, IsADirectoryError):
-        return DataFileError(f"{path}: is a folder, not a CSV file")
-    if isinstance(error, PermissionError):
-        return DataFileError(f"{path}: permission denied")
-    return DataFileError(f"{path}: cannot be read ({error.strerror or error})")
+    Only a regular file within the size limit is read, with an open that cannot
+    block (see :func:`directory.limits.read_file`).
+    """
+    return limits.read_file(path)
 
 
 def parse_clinics(data: bytes | str, *, today: date | None = None) -> LoadedClinics:
     """Validate CSV content given as bytes (any encoding we can detect) or text."""
     report = ValidationReport()
+    # The same size limit as a file read from disk, so an upload or an edit that is
+    # saved can always be read back (text counts as its UTF-8 bytes, as it is saved).
+    size = len(data) if isinstance(data, bytes) else _utf8_length(data)
+    try:
+        limit = limits.max_file_bytes()
+    except ConfigError as error:
+        report.error(None, None, None, f"the file cannot be checked: {error}")
+        return LoadedClinics(csvfile.empty_table(), report)
+    if size > limit:
+        report.error(None, None, None, "the file " + limits.file_too_large(size, limit))
+        return LoadedClinics(csvfile.empty_table(), report)
     cells = csvfile.read_table(data, report)
     if cells is None:
         return LoadedClinics(csvfile.empty_table(), report)
@@ -105,6 +106,10 @@ def parse_clinics(data: bytes | str, *, today: date | None = None) -> LoadedClin
     report.rows = len(table)
     report.sort()
     return LoadedClinics(table, report)
+
+
+def _utf8_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 # --- validation ---------------------------------------------------------------------------

@@ -3,21 +3,43 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from directory import schema
-from directory.csvfile import csv_text
-from directory.facts import FACTS, facts_of, miles_of
+from directory.csvfile import TRIMMED, csv_text
+from directory.facts import DISTANCE_COLUMN, FACTS, facts_of, miles_of
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""Text starting with one of these may run as a formula in a spreadsheet.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""Text starting with one of these may run as a formula in a spreadsheet (the last four
+are the full-width = + - @, which some spreadsheets read as the plain ones).
 
-Exports defuse such cells; the validator warns about them (:mod:`directory.dataset`).
+:func:`formula_trigger` is the one rule: exports defuse such cells and the validator
+warns about them (:func:`directory.rules.formulas`).
 """
+
+_FORMULA_START = re.compile(
+    # Tab and CR start a formula themselves; the others also count behind white space
+    # (any Unicode space: no-break, ideographic...) or invisible format characters, the
+    # same set the loader trims from its own columns.
+    "(?P<control>[\t\r])|[" + re.escape(TRIMMED) + "]*"
+    "(?P<sign>[" + re.escape("".join(t for t in FORMULA_TRIGGERS if t not in "\t\r")) + "])"
+)
+
+
+def formula_trigger(value: object) -> str | None:
+    """The trigger that makes ``value`` a possible spreadsheet formula, or None.
+
+    Only text counts: ``'  =1+1'`` -> ``'='``, ``'\\tx'`` -> ``'\\t'``, ``-104.99`` -> None.
+    """
+    if not isinstance(value, str):
+        return None
+    found = _FORMULA_START.match(value)
+    return None if found is None else (found["control"] or found["sign"])
 
 
 def neutralise_formula(value: object) -> object:
@@ -26,17 +48,27 @@ def neutralise_formula(value: object) -> object:
     Numbers stay numbers: only strings are touched, so ``-104.99`` in a float
     column is left alone while the text ``=HYPERLINK(...)`` is defused.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    return "'" + value if isinstance(value, str) and formula_trigger(value) else value
+
+
+RESULT_COLUMN = "result"
+"""The section of a search result a row is in, in the ``search --format csv`` output."""
+COMPUTED_COLUMNS: tuple[str, ...] = (DISTANCE_COLUMN, RESULT_COLUMN)
+"""Columns a search adds to each row; published with the row."""
+
+
+def patient_columns(columns: Iterable[object]) -> list[str]:
+    """The columns of a result table that may leave the app, in their order: the
+    published schema columns (:data:`directory.schema.PUBLISHED_COLUMNS`) and the
+    search's own (:data:`COMPUTED_COLUMNS`). An admin's own columns are left out."""
+    names = list(map(str, columns))
+    published = set(schema.published_columns(names)) | set(COMPUTED_COLUMNS)
+    return [name for name in names if name in published]
 
 
 def to_safe_csv(table: pd.DataFrame) -> str:
-    """CSV text of a result table with spreadsheet formulas neutralised."""
-    out = _neutralised(table[schema.data_columns(table.columns)])
-    # Column names come from the data file too (unknown columns are kept), so defuse them.
-    out.columns = pd.Index([neutralise_formula(str(column)) for column in out.columns])
-    return csv_text(out)
+    """CSV text of a result table: patient columns only, spreadsheet formulas neutralised."""
+    return csv_text(_neutralised(table[patient_columns(table.columns)]))
 
 
 def _neutralised(table: pd.DataFrame) -> pd.DataFrame:
@@ -49,9 +81,9 @@ def _neutralised(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts: public columns, NaN as None, numpy scalars as Python."""
+    """Rows as JSON-ready dicts: patient columns only, NaN as None, numpy scalars as Python."""
     records: list[dict[str, Any]] = []
-    for row in table[schema.data_columns(table.columns)].to_dict(orient="records"):
+    for row in table[patient_columns(table.columns)].to_dict(orient="records"):
         records.append({str(k): _plain(v) for k, v in row.items()})
     return records
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from directory.changes import ClinicChanges
-from directory.dataset import unreadable_file_error
+from directory.dataset import read_data_file
 from directory.errors import DataFileError
 
 BACKUPS_FOLDER = "backups"
@@ -61,11 +61,7 @@ def audit_log_path(path: Path) -> Path:
 
 def file_sha256(path: Path) -> str:
     """The SHA-256 of a file's bytes, as hex; :class:`DataFileError` if it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError as error:
-        raise unreadable_file_error(path, error) from None
+    return hashlib.sha256(read_data_file(path)).hexdigest()
 
 
 # --- backups ------------------------------------------------------------------------------

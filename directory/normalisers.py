@@ -36,7 +36,15 @@ IN_CLINIC_ONLY: tuple[str, ...] = ("iv", "im", "nasal")
 ORAL, AT_HOME = "oral", "at_home"
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_EMAIL = re.compile(r"^[^@\s;,<>\"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+_EMAIL = re.compile(
+    # One address, ASCII only: a local part of letters, digits and . _ % + ' - (no dot at
+    # either end, none doubled), then a domain of letter-digit-dash labels ending in a
+    # letter TLD. Deliberately narrower than RFC 5322: no quotes, brackets, parentheses,
+    # spaces, colons or commas, so no mailto:, no second address and no Markdown or HTML.
+    r"[A-Za-z0-9_%+'-]+(?:\.[A-Za-z0-9_%+'-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})"
+)
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _BARE_DOMAIN = re.compile(
     r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:[/?#]\S*)?$"
@@ -322,7 +330,8 @@ def _web_address(values: pd.Series, _column: Column) -> ParsedWebAddress:
 
 
 def _email(values: pd.Series, _column: Column) -> Parsed:
-    malformed = ~values.str.fullmatch(_EMAIL).to_numpy(dtype=bool) & ~is_blank(values)
+    is_address = {value: bool(_EMAIL.fullmatch(value)) for value in values.unique()}
+    malformed = ~values.map(is_address).to_numpy(dtype=bool) & ~is_blank(values)
     return Parsed(values, values, malformed)
 
 

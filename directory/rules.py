@@ -18,7 +18,7 @@ import pandas as pd
 
 from directory import schema
 from directory.csvfile import is_blank
-from directory.export import FORMULA_TRIGGERS
+from directory.export import formula_trigger
 from directory.locations import place_findings
 from directory.normalisers import (
     AT_HOME,
@@ -285,7 +285,7 @@ def phone(n: Normalised, _today: date) -> list[Finding]:
 
 
 def email(n: Normalised, _today: date) -> list[Finding]:
-    """An email address looks like one."""
+    """An email cell holds exactly one plain address (see ``normalisers._EMAIL``)."""
     parsed = n.columns["email"]
     return [
         Flag(
@@ -293,7 +293,10 @@ def email(n: Normalised, _today: date) -> list[Finding]:
             parsed.unparsed,
             "email",
             parsed.cells,
-            lambda v: f"{quote_value(v)} is not an email address; use name@clinic.example.com",
+            lambda v: (
+                f"{quote_value(v)} is not an email address; write one address such as "
+                "name@clinic.example.com (no mailto:, spaces, brackets or second address)"
+            ),
         )
     ]
 
@@ -418,7 +421,8 @@ def formulas(n: Normalised, _today: date) -> list[Finding]:
     findings: list[Finding] = []
     for name in (*text_columns, *unknown):
         values = table[name].fillna("").astype(str)
-        risky = values.str.startswith(FORMULA_TRIGGERS).to_numpy(dtype=bool)
+        triggers = {v: formula_trigger(v) for v in values.unique()}
+        risky = values.map(triggers).notna().to_numpy(dtype=bool)
         if not risky.any():
             continue
         risky = risky & ~values.str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)
@@ -428,13 +432,17 @@ def formulas(n: Normalised, _today: date) -> list[Finding]:
                 risky,
                 name,
                 values,
-                lambda v: (
-                    f"{quote_value(v)} starts with {quote_value(v[:1])}, which a "
-                    "spreadsheet may run as a formula; exports neutralise it, but check the value"
-                ),
+                _starts_a_formula(triggers),
             )
         )
     return findings
+
+
+def _starts_a_formula(triggers: dict[str, str | None]) -> Callable[[str], str]:
+    return lambda v: (
+        f"{quote_value(v)} starts with {quote_value(triggers[v] or '')}, which a "
+        "spreadsheet may run as a formula; exports neutralise it, but check the value"
+    )
 
 
 RULES: Sequence[Rule] = (

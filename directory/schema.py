@@ -45,6 +45,7 @@ __all__ = [
     "LIST_SEPARATORS",
     "MODALITIES",
     "PAYMENT",
+    "PUBLISHED_COLUMNS",
     "SERVICE_STATES_ALL",
     "THERAPIST_REQUIREMENT",
     "TRAUMA_THERAPIES",
@@ -60,6 +61,7 @@ __all__ = [
     "data_columns",
     "normalize_key",
     "normalize_keys",
+    "published_columns",
     "split_cell",
 ]
 
@@ -330,6 +332,19 @@ COORDINATES_APPROXIMATE = "_coordinates_approximate"
 HAS_ERROR = "_has_error"
 """True for a row with at least one error: it is never shown to patients."""
 DERIVED_COLUMNS: tuple[str, ...] = (LINE, LAT, LON, COORDINATES_APPROXIMATE, HAS_ERROR)
+
+
+PUBLISHED_COLUMNS: tuple[str, ...] = COLUMN_NAMES
+"""The columns patients may see in what leaves the app (``search`` output, the patient's
+download, the shortlist): the documented columns of the format, all of them public.
+Columns an admin adds (notes, an internal reference) are kept in the data file and the
+admin's downloads, never published."""
+
+
+def published_columns(columns: Iterable[object]) -> list[str]:
+    """The :data:`PUBLISHED_COLUMNS` among ``columns``, in their order."""
+    published = set(PUBLISHED_COLUMNS)
+    return [name for name in map(str, columns) if name in published]
 
 
 def data_columns(columns: Iterable[object]) -> list[str]:

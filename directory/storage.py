@@ -44,7 +44,7 @@ from filelock import FileLock, Timeout
 from directory import history
 from directory.changes import ClinicChanges, diff_tables
 from directory.csvfile import read_written, write_csv_text
-from directory.dataset import LoadedClinics, parse_clinics
+from directory.dataset import LoadedClinics, parse_clinics, read_data_file
 from directory.edits import CoordinateFill, fill_coordinates, mark_verified
 from directory.errors import (
     DataConflictError,
@@ -217,12 +217,13 @@ def _lock_path(path: Path) -> Path:
 
 
 def _read_current(path: Path) -> bytes | None:
+    """The data file's bytes (through the one capped, non-blocking read); None if absent."""
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise DataFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+        return read_data_file(path)
+    except DataFileError:
+        if not os.path.exists(path):
+            return None
+        raise
 
 
 def _current_table(
@@ -373,7 +374,7 @@ def _conflict_changes(
     current_table = _current_table(path, current, current_sha, None, loaded, today)
     base = history.find_backup_with_sha256(path, based_on)
     if base is not None:
-        base_table = parse_clinics(base.read_bytes(), today=today).table
+        base_table = parse_clinics(read_data_file(base), today=today).table
         changes = diff_tables(base_table, current_table)
         return "Changes made by others since you opened it:\n" + changes.to_text(limit=200)
     changes = diff_tables(current_table, loaded.table)

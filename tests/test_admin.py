@@ -334,7 +334,7 @@ def test_sign_in_checks_name_password_and_lockout(password_hash: str) -> None:
     guard = auth.LoginGuard(clock=lambda: clock[0])
 
     def attempt(password: str, name: str = "  Dana \n Admin ") -> admin.SignIn:
-        return admin.sign_in(password, name, password_hash=password_hash, guard=guard, session="s1")
+        return admin.sign_in(password, name, password_hash=password_hash, guard=guard, client="s1")
 
     assert attempt("open sesame, but longer") == admin.SignIn("Dana Admin")
     no_name = attempt("open sesame, but longer", name="   ")
@@ -350,7 +350,7 @@ def test_sign_in_checks_name_password_and_lockout(password_hash: str) -> None:
     clock[0] += 31
     assert attempt("open sesame, but longer").name == "Dana Admin"
     assert admin.sign_in(
-        "x", "Dana", password_hash=None, guard=auth.LoginGuard(), session="s"
+        "x", "Dana", password_hash=None, guard=auth.LoginGuard(), client="s"
     ) == admin.SignIn(None, "Wrong password.")
     assert len(attempt("open sesame, but longer", name="n" * 500).name or "") == 100
 

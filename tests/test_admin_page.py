@@ -13,7 +13,9 @@ import pytest
 from conftest import csv_text, row, telehealth_row
 from streamlit.testing.v1 import AppTest
 
+from directory import admin as admin_workflow
 from directory import auth, schema, storage
+from directory import dataset as dataset_module
 from directory.dataset import load_clinics, parse_clinics
 from directory.ui import admin
 
@@ -189,6 +191,16 @@ def test_lockout_after_five_wrong_passwords(data_file):
     assert_password_not_kept(at)
 
 
+def test_a_flood_of_failures_elsewhere_never_refuses_a_clean_client(data_file):
+    """issue 12 finding 6: 20 failures from 4 fresh sessions locked the real admin out."""
+    for attempt in range(200):
+        auth.LOGIN_GUARD.record_failure(auth.Client(f"bot-{attempt}", f"203.0.113.{attempt}"))
+    assert auth.LOGIN_GUARD.global_throttle.allowed() > 0
+    at = sign_in(open_page())
+    no_exception(at)
+    assert at.session_state[admin.AUTHENTICATED] is True
+
+
 def test_the_lockout_grows_and_ends(data_file, monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(auth, "LOGIN_GUARD", auth.LoginGuard(clock=lambda: clock[0]))
@@ -294,6 +306,40 @@ def test_upload_then_save_writes_file_backup_and_audit_line(data_file):
     assert entry["who"] == ADMIN
     assert entry["action"] == "upload"
     assert not at.file_uploader[0].value  # a fresh, empty uploader after the save
+
+
+def test_an_upload_is_parsed_once_however_often_the_page_reruns(data_file, monkeypatch):
+    """issue 12 finding 3: every later click re-parsed the upload (78 s for 100k columns)."""
+    parses: list[int] = []
+    real = dataset_module.parse_clinics
+
+    def counting(data, **kwargs):
+        parses.append(len(data))
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(admin_workflow, "parse_clinics", counting)
+    at = signed_in()
+    # Content no other test uploads, so the process-wide cache cannot already hold it.
+    new = csv_text(row(last_verified=RECENT, name=f"Counted Clinic {id(parses)}"))
+    at.file_uploader[0].set_value(("new.csv", new.encode(), "text/csv")).run()
+    no_exception(at)
+    assert "Counted Clinic" in texts(at)
+    for _ in range(3):
+        at.run()  # a click elsewhere on the page reruns the whole script
+    no_exception(at)
+    assert "Counted Clinic" in texts(at)
+    assert parses == [len(new.encode())]
+
+
+def test_a_wide_upload_is_refused_at_once_with_the_limit(data_file):
+    """issue 12 finding 3: a 0.8 MB upload with 100k columns took 82 s to review."""
+    at = signed_in()
+    wide = ",".join(f"c{i}" for i in range(100_000)) + "\n" + "x," * 99_999 + "x\n"
+    at.file_uploader[0].set_value(("wide.csv", wide.encode(), "text/csv")).run()
+    no_exception(at)
+    messages = [m for d in at.dataframe if "message" in d.value for m in d.value["message"]]
+    assert any("the header has 100,000 columns; at most 200 are allowed" in m for m in messages)
+    assert "admin_upload_save" not in [b.key for b in at.button]
 
 
 def test_an_upload_with_errors_has_no_save_button(data_file):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -260,6 +261,18 @@ def test_an_unusable_data_file_says_so_instead_of_no_clinics(tmp_path, monkeypat
     assert not at.exception
     assert "cannot be loaded" in " ".join(e.value for e in at.error)
     assert " within " not in texts(at)
+
+
+def test_a_fifo_as_the_data_file_is_a_message_not_a_hung_page(tmp_path, monkeypatch):
+    """issue 12 finding 4: with CLINICS_CSV pointing at a FIFO the page spun forever."""
+    path = tmp_path / "clinics.csv"
+    os.mkfifo(path)
+    monkeypatch.setenv("CLINICS_CSV", str(path))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)  # a hang fails after TIMEOUT
+    at.query_params["near"] = "80202"
+    at.run()
+    assert not at.exception
+    assert "cannot be loaded" in " ".join(e.value for e in at.error)
 
 
 def test_clearing_the_price_box_removes_the_limit():

@@ -9,8 +9,9 @@ import base64
 
 import pytest
 
-from directory import auth
+from directory import admin, auth
 from directory.auth import LoginGuard, LoginThrottle
+from directory.errors import ConfigError
 
 PASSWORD = "correct horse battery staple"
 
@@ -74,6 +75,25 @@ def test_same_password_gets_a_different_salt_each_time():
 def test_hashing_refuses_empty_or_huge_passwords(password):
     with pytest.raises(ValueError, match="password"):
         auth.hash_password(password)
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("\x00" * 10, False),
+        ("tab\tinside password", False),
+        ("bell\x07 password", False),
+        ("c1 control \x85 here", False),
+        ("spaces and punctuation: ok!", True),
+        ("pässwörd ключ 🔑 long", True),
+    ],
+)
+def test_hashing_refuses_control_characters(password: str, accepted: bool) -> None:
+    if accepted:
+        assert auth.verify_password(password, auth.hash_password(password))
+    else:
+        with pytest.raises(ValueError, match=r"contains a control character \(U\+00"):
+            auth.hash_password(password)
 
 
 def _with(encoded: str, *, params: str | None = None, salt: str | None = None, digest=None) -> str:
@@ -255,14 +275,64 @@ def test_guard_locks_one_session_without_locking_the_others():
     assert guard.wait_seconds("b") == 0
 
 
-def test_guard_stops_a_script_that_opens_new_sessions():
+def test_the_global_ceiling_slows_a_script_that_opens_new_sessions():
     clock = FakeClock()
     guard = LoginGuard(session_free_attempts=5, global_free_attempts=20, clock=clock)
     for attempt in range(20):
-        session = f"s{attempt // 4}"  # four tries per fresh session: never a session lockout
+        session = f"s{attempt // 4}"  # four tries per fresh session: never a session wait
         assert guard.wait_seconds(session) == 0
         guard.record_failure(session)
-    assert guard.wait_seconds("a-brand-new-session") == 30
+    # Each of the script's sessions has failed, so each now waits for the ceiling...
+    assert guard.wait_seconds("s4") == 30
+    assert guard.wait_seconds("s0") == 30
+    # ...and a session that has never failed is not refused.
+    assert guard.wait_seconds("a-brand-new-session") == 0
+
+
+def test_after_a_flood_of_failures_a_clean_client_signs_in(encoded):
+    """issue 12 finding 6: after 20 failures from 4 fresh sessions the correct password was
+    refused, and the wait doubled up to an hour. Now the flood (many sessions, many
+    addresses) slows only the clients that failed."""
+    clock = FakeClock()
+    guard = LoginGuard(clock=clock)
+    for attempt in range(500):
+        attacker = auth.Client(f"attacker-{attempt}", f"203.0.113.{attempt % 200}")
+        outcome = admin.sign_in(
+            f"guess {attempt}", "Mallory", password_hash=encoded, guard=guard, client=attacker
+        )
+        assert outcome.name is None
+    assert guard.global_throttle.allowed() > 0  # the ceiling is reached...
+    assert guard.wait_seconds(auth.Client("attacker-499", "203.0.113.99")) > 0
+    admin_client = auth.Client("admins-own-session", "198.51.100.7")
+    signed = admin.sign_in(
+        PASSWORD, "Dana", password_hash=encoded, guard=guard, client=admin_client
+    )
+    assert signed == admin.SignIn("Dana")  # ...yet the clean client is never refused
+    # And a clean client's first wrong password is checked and answered, not refused unseen.
+    typo = admin.sign_in(
+        "typo", "Dana", password_hash=encoded, guard=guard, client=auth.Client("other", "192.0.2.1")
+    )
+    assert typo.refusal.startswith("Wrong password.")
+
+
+def test_failures_from_one_address_slow_its_new_sessions_too():
+    clock = FakeClock()
+    guard = LoginGuard(clock=clock)
+    for attempt in range(5):
+        guard.record_failure(auth.Client(f"fresh-{attempt}", "203.0.113.5"))
+    assert guard.wait_seconds(auth.Client("yet-another", "203.0.113.5")) == 30
+    assert guard.wait_seconds(auth.Client("yet-another", "203.0.113.6")) == 0
+    clock.advance(30)
+    assert guard.wait_seconds(auth.Client("yet-another", "203.0.113.5")) == 0
+
+
+def test_the_global_ceiling_waits_less_than_a_clients_own():
+    clock = FakeClock()
+    guard = LoginGuard(global_free_attempts=1, clock=clock)
+    for attempt in range(30):
+        guard.record_failure(f"s{attempt}")
+        clock.advance(400)
+    assert guard.global_throttle.allowed() <= 300
 
 
 def test_guard_success_and_reset_clear_the_lockout():
@@ -281,13 +351,16 @@ def test_guard_success_and_reset_clear_the_lockout():
 
 def test_guard_forgets_old_sessions_but_keeps_the_global_count():
     clock = FakeClock()
-    guard = LoginGuard(max_sessions=3, global_free_attempts=100, clock=clock)
+    guard = LoginGuard(max_clients=3, global_free_attempts=100, clock=clock)
     for _ in range(5):
         guard.record_failure("old")
     for name in ("x", "y", "z"):
-        guard.wait_seconds(name)
+        guard.wait_seconds(name)  # looking makes no entry, so it evicts nothing
+    assert guard.wait_seconds("old") == 30
+    for name in ("x", "y", "z"):
+        guard.record_failure(name)
     assert guard.wait_seconds("old") == 0  # evicted: a fresh count
-    assert guard.global_throttle.failures == 5
+    assert guard.global_throttle.failures == 8
 
 
 @pytest.mark.parametrize(
@@ -296,3 +369,53 @@ def test_guard_forgets_old_sessions_but_keeps_the_global_count():
 )
 def test_format_wait(seconds, text):
     assert auth.format_wait(seconds) == text
+
+
+# --- who is signing in ------------------------------------------------------------------------
+
+LOOPBACK = auth.trusted_proxies({})
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "address"),
+    [
+        pytest.param("203.0.113.9", None, LOOPBACK, "203.0.113.9", id="direct"),
+        pytest.param(
+            "203.0.113.9", "198.51.100.1", LOOPBACK, "203.0.113.9", id="xff-from-untrusted-peer"
+        ),
+        # Streamlit reports a loopback peer (nginx on the same host) as None.
+        pytest.param(None, "198.51.100.1", LOOPBACK, "198.51.100.1", id="behind-nginx"),
+        pytest.param(None, None, LOOPBACK, None, id="local-without-proxy"),
+        pytest.param(
+            None, "6.6.6.6, 198.51.100.1", LOOPBACK, "198.51.100.1", id="client-written-xff-ignored"
+        ),
+        pytest.param(
+            None,
+            "198.51.100.1, 10.0.0.2",
+            (*LOOPBACK, *auth.trusted_proxies({auth.ENV_TRUSTED_PROXIES: "10.0.0.0/8"})),
+            "198.51.100.1",
+            id="chain-of-trusted-proxies",
+        ),
+        pytest.param(None, "127.0.0.1", LOOPBACK, "127.0.0.1", id="all-hops-trusted"),
+        pytest.param(None, "not-an-ip, 198.51.100.1", LOOPBACK, "198.51.100.1", id="garbage-left"),
+        pytest.param(None, "198.51.100.1, junk", LOOPBACK, "127.0.0.1", id="garbage-right"),
+        pytest.param("::ffff:198.51.100.1", None, LOOPBACK, "198.51.100.1", id="ipv4-mapped"),
+        pytest.param(None, "2001:db8::1", LOOPBACK, "2001:db8::1", id="ipv6"),
+    ],
+)
+def test_client_address_believes_forwarded_for_only_from_trusted_proxies(
+    peer, forwarded, trusted, address
+):
+    assert auth.client_address(peer, forwarded, trusted) == address
+
+
+@pytest.mark.parametrize(
+    ("setting", "count"), [("", 2), ("10.0.0.5", 1), ("10.0.0.0/8, fd00::/8 ,", 2)]
+)
+def test_trusted_proxies_are_read_from_the_environment(setting, count):
+    assert len(auth.trusted_proxies({auth.ENV_TRUSTED_PROXIES: setting})) == count
+
+
+def test_a_bad_trusted_proxy_setting_is_a_config_error():
+    with pytest.raises(ConfigError, match="'nginx' is not an IP address or network"):
+        auth.trusted_proxies({auth.ENV_TRUSTED_PROXIES: "127.0.0.1, nginx"})

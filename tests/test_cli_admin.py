@@ -306,8 +306,12 @@ def test_hash_password_prints_a_hash_that_verifies(cli: Cli, typed: Typed) -> No
         ("correct horse battery\ncorrect horse batterY\n", "do not match"),
         ("short\nshort\n", "at least 10 characters"),
         ("", "no password given"),
+        # issue 12 finding 7: `hash-password` accepted ten NUL characters.
+        ("\x00" * 10 + "\n" + "\x00" * 10 + "\n", "a control character (U+0000); use letters"),
+        ("long enough\x1b[2J\nlong enough\x1b[2J\n", "a control character (U+001B)"),
+        ("long enough\x7f\nlong enough\x7f\n", "a control character (U+007F)"),
     ],
-    ids=["mismatch", "too-short", "nothing"],
+    ids=["mismatch", "too-short", "nothing", "ten-nuls", "escape", "delete"],
 )
 def test_hash_password_refusals(cli: Cli, typed: Typed, answer: str, message: str) -> None:
     typed(answer)

@@ -153,6 +153,20 @@ def test_csv_output_neutralises_formulas_and_keeps_sections(cli, data):
     assert not any(name.startswith("=") for name in names)
 
 
+@pytest.mark.parametrize("output", ["json", "csv", "table"])
+def test_admins_own_columns_are_never_in_search_output(cli, tmp_path, output):
+    """issue 12 finding 5: admins' own columns appeared in ``search --format json/csv``."""
+    header = [*schema.COLUMN_NAMES, "internal_ref", "crm notes"]
+    own = {"internal_ref": "SECRET-REF-1", "crm notes": "owes us money"}
+    path = write_csv(tmp_path, csv_text(row() | own, header=header))
+    done = cli("search", "--near", "80202", "--data", path, "--format", output)
+    assert done.code == 0, done.err
+    assert "Mile High Ketamine Clinic" in done.out
+    for hidden in (*own, *own.values()):
+        assert hidden not in done.out
+    assert "SECRET-REF-1" in path.read_text(encoding="utf-8")  # still kept in the data file
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import HEADER, PLAUSIBLE_CELLS, TODAY
+from conftest import HEADER, PLAUSIBLE_CELLS, TODAY, csv_text, row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from directory import csvfile, dataset, schema
 from directory.csvfile import write_csv_text
+from directory.dataset import parse_clinics
 from directory.report import ValidationReport
 
 # --- decoding -------------------------------------------------------------------------------
@@ -307,3 +308,59 @@ def test_is_blank_and_empty_table() -> None:
     empty = csvfile.empty_table()
     assert empty.empty
     assert list(empty.columns) == [*schema.COLUMN_NAMES, *schema.DERIVED_COLUMNS]
+
+
+# --- NUL characters and invisible characters (issue 12) ---------------------------------------
+
+
+def test_a_nul_past_the_first_64_kib_is_an_error_at_its_line_and_column() -> None:
+    """issue 12 finding 7: a NUL after the first 64 KiB was accepted silently."""
+    rows = [row(id=f"c{n}", name=f"Clinic {n}", address=f"{n} Main St") for n in range(400)]
+    rows[350] = row(id="c350", name="Clinic\x00350", address="350 Main St")
+    text = csv_text(*rows)
+    assert text.index("\x00") > 65536
+    loaded = parse_clinics(text.encode(), today=TODAY)
+    [error] = loaded.report.errors
+    assert (error.line, error.column) == (352, "name")
+    assert error.message.startswith("this cell holds a NUL character (a zero byte)")
+    assert "c350" not in set(loaded.usable()["id"])
+    assert len(loaded.usable()) == 399
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        pytest.param("id,na\x00me\n", 1, "na\x00me", id="header"),
+        pytest.param('id,name\na,"two\nlines\x00"\n', 2, "name", id="in-a-multiline-cell"),
+        pytest.param("id,name,own\na,b,c\x00\n", 2, "own", id="unknown-column"),
+    ],
+)
+def test_a_nul_anywhere_is_an_error_at_its_record(text: str, line: int, column: str) -> None:
+    report = ValidationReport()
+    table = csvfile.read_table(text, report)
+    assert table is not None
+    assert [(p.line, p.column) for p in report.errors if "NUL" in p.message] == [(line, column)]
+
+
+@pytest.mark.parametrize(
+    ("cell", "trimmed"),
+    [
+        pytest.param("\u200b", "", id="zero-width-space"),
+        pytest.param("\u200c\u200d", "", id="zero-width-joiners"),
+        pytest.param("\u2060\u180e\ufeff", "", id="word-joiner-mongolian-bom"),
+        pytest.param("\u00a0 \u3000\t", "", id="unicode-spaces"),
+        pytest.param("\u200e\u00ad", "", id="bidi-mark-soft-hyphen"),
+        pytest.param("\u200bMile High\u200b ", "Mile High", id="around-text"),
+        pytest.param("Mile\u200bHigh", "Mile\u200bHigh", id="inside-text-is-kept"),
+        pytest.param("👨\u200d👩", "👨\u200d👩", id="emoji-joiner-is-kept"),
+    ],
+)
+def test_invisible_characters_are_trimmed_like_spaces(cell: str, trimmed: str) -> None:
+    assert csvfile.trim(cell) == trimmed
+
+
+def test_unknown_columns_keep_invisible_characters_as_typed() -> None:
+    report = ValidationReport()
+    table = csvfile.read_table("id,own\na,\u200b\n", report)
+    assert table is not None
+    assert table.loc[0, "own"] == "\u200b"

@@ -36,7 +36,7 @@ from conftest import (
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from directory import csvfile, dataset, listing, schema
+from directory import csvfile, dataset, limits, listing, schema
 from directory.csvfile import write_csv_text
 from directory.dataset import LoadedClinics, load_clinics, parse_clinics
 from directory.errors import DataFileError, DirectoryError
@@ -182,6 +182,9 @@ ACCEPTED = [
     accepted("source_url", "www.milehigh.example.com/about",
              "https://www.milehigh.example.com/about", "read as"),
     accepted("email", "care+intake@milehigh.example.com", "care+intake@milehigh.example.com"),
+    accepted("email", "o'brien.first_last@x.example.co.uk", "o'brien.first_last@x.example.co.uk"),
+    accepted("email", " CARE@MILEHIGH.EXAMPLE.COM\u200b", "CARE@MILEHIGH.EXAMPLE.COM"),
+    accepted("email", "care@xn--bcher-kva.example", "care@xn--bcher-kva.example"),
     # prices
     accepted("price_per_session_usd", "550", 550.0),
     accepted("price_per_session_usd", "$1,200", 1200.0),
@@ -273,6 +276,25 @@ REJECTED = [
     rejected("source_url", "data:text/html,hi", "uses the data: scheme"),
     rejected("website", "call us", "'call us' is not a web address"),
     rejected("email", "care at example.com", "is not an email address"),
+    # issue 12 finding 7: e-mail cells were not validated; this one passed.
+    rejected("email", "[x](javascript:alert(1))@evil.example",
+             "is not an email address; write one address such as name@clinic.example.com "
+             "(no mailto:, spaces, brackets or second address)", name="email-markdown-link"),
+    rejected("email", "mailto:care@milehigh.example.com", "is not an email address",
+             name="email-scheme"),
+    rejected("email", "a@x.example.com; b@x.example.com", "is not an email address",
+             name="email-two-addresses"),
+    rejected("email", "a@x.example.com,b@x.example.com", "is not an email address",
+             name="email-two-addresses-comma"),
+    rejected("email", "<care@x.example.com>", "is not an email address", name="email-html"),
+    rejected("email", "care@@x.example.com", "is not an email address", name="email-two-ats"),
+    rejected("email", "care@localhost", "is not an email address", name="email-no-tld"),
+    rejected("email", ".care@x.example.com", "is not an email address", name="email-dot"),
+    rejected("email", "care..x@x.example.com", "is not an email address", name="email-dots"),
+    rejected("email", "care@-x.example.com", "is not an email address", name="email-dash"),
+    rejected("email", "cáre@x.example.com", "is not an email address", name="email-non-ascii"),
+    rejected("email", "care@x.example.com/path", "is not an email address",
+             name="email-path"),
     rejected("price_per_session_usd", "free",
              "'free' is not a price; use a number of US dollars"),
     rejected("price_per_session_usd", "400-600", "'400-600' is not a price"),
@@ -308,6 +330,28 @@ def test_rejected_value_is_reported_at_its_line_and_column(
     assert message in error.message
     assert str(error).startswith(f"line 3, column {column}: ")
     assert not loaded.report.valid
+    assert list(loaded.usable()["id"]) == [BOSTON["id"]]
+
+
+@pytest.mark.parametrize(
+    ("column", "invisible"),
+    [
+        ("name", "\u200b"),
+        ("name", "\u180e"),
+        ("name", "\ufeff"),
+        ("name", "\u200c\u200d\u2060 \u00a0"),
+        ("kind", "\u200b\u200b"),
+        ("address", "\u2060"),
+    ],
+)
+def test_a_value_of_only_invisible_characters_is_empty(
+    tmp_path: Path, column: str, invisible: str
+) -> None:
+    """issue 12 finding 7: names made only of zero-width characters counted as non-empty."""
+    loaded = load_rows(tmp_path, BOSTON, row(**{column: invisible}))
+    [error] = loaded.report.errors
+    assert (error.line, error.column, error.value) == (3, column, "")
+    assert error.message.startswith("is empty;")
     assert list(loaded.usable()["id"]) == [BOSTON["id"]]
 
 
@@ -826,7 +870,12 @@ def test_report_keeps_a_bounded_number_of_problems(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_100_megabyte_file_ends_in_a_report(tmp_path: Path) -> None:
+def test_a_100_megabyte_file_ends_in_a_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Over the default size limit (see test_limits.py); with the limit raised, garbage
+    # still ends in a readable report rather than a traceback.
+    monkeypatch.setenv(limits.MAX_FILE_MB_ENV, "128")
     path = tmp_path / "huge.csv"
     path.write_bytes(b"x" * 100_000_000)
     loaded = load_clinics(path, today=TODAY)

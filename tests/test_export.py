@@ -14,7 +14,16 @@ from conftest import TODAY, csv_text, row
 
 from directory import schema
 from directory.dataset import parse_clinics
-from directory.export import FORMULA_TRIGGERS, neutralise_formula, to_records, to_safe_csv
+from directory.export import (
+    FORMULA_TRIGGERS,
+    PATIENT_COLUMNS,
+    neutralise_formula,
+    patient_columns,
+    patient_csv,
+    to_records,
+    to_safe_csv,
+)
+from directory.listing import shortlist_html
 
 
 @pytest.mark.parametrize(
@@ -33,7 +42,17 @@ from directory.export import FORMULA_TRIGGERS, neutralise_formula, to_records, t
         pytest.param("\r=1", "'\r=1", id="carriage-return"),
         pytest.param("Mile High Clinic", "Mile High Clinic", id="plain-text"),
         pytest.param("", "", id="empty"),
-        pytest.param(" =1", " =1", id="leading-space-not-a-formula"),
+        # issue 12 finding 7: leading white space and full-width signs were not neutralised.
+        pytest.param(" =1", "' =1", id="leading-space"),
+        pytest.param("\u00a0=1", "'\u00a0=1", id="leading-no-break-space"),
+        pytest.param("\u3000 +1", "'\u3000 +1", id="leading-ideographic-space"),
+        pytest.param("\u200b@SUM(A1)", "'\u200b@SUM(A1)", id="leading-zero-width-space"),
+        pytest.param(" \t=1", "' \t=1", id="space-then-tab"),
+        pytest.param("\uff1d1+1", "'\uff1d1+1", id="full-width-equals"),
+        pytest.param("\uff0b1", "'\uff0b1", id="full-width-plus"),
+        pytest.param("\uff0d1", "'\uff0d1", id="full-width-minus"),
+        pytest.param("\uff20SUM(A1)", "'\uff20SUM(A1)", id="full-width-at"),
+        pytest.param("  Open late", "  Open late", id="leading-space-plain-text"),
         pytest.param("a=b", "a=b", id="equals-inside"),
         pytest.param("'=1", "'=1", id="already-quoted"),
         pytest.param(-104.9996, -104.9996, id="negative-float-untouched"),
@@ -73,11 +92,28 @@ def test_to_safe_csv_neutralises_text_cells(cell: str, written: str) -> None:
     assert values == [written, written, "-104.99"]
 
 
-def test_to_safe_csv_neutralises_column_names_too() -> None:
-    table = pd.DataFrame({'=HYPERLINK("x")': ["a"], "ok": ["b"]})
+def test_to_safe_csv_leaves_out_columns_that_are_not_published() -> None:
+    """issue 12 finding 5: admins' own columns appeared in ``search --format csv``."""
+    table = pd.DataFrame(
+        {'=HYPERLINK("x")': ["a"], "name": ["b"], "internal_ref": ["r-1"], "result": ["at_home"]}
+    )
     header, values = read_back(to_safe_csv(table))
-    assert header == ['\'=HYPERLINK("x")', "ok"]
-    assert values == ["a", "b"]
+    assert header == ["name", "result"]
+    assert values == ["b", "at_home"]
+
+
+@pytest.mark.parametrize(
+    ("columns", "published"),
+    [
+        pytest.param(list(schema.COLUMN_NAMES), list(schema.COLUMN_NAMES), id="schema"),
+        pytest.param(["internal_ref", "name", "crm notes"], ["name"], id="admin-columns"),
+        pytest.param([schema.LAT, "id", "distance_miles"], ["id", "distance_miles"], id="derived"),
+    ],
+)
+def test_patient_columns_are_the_published_ones_in_table_order(
+    columns: list[str], published: list[str]
+) -> None:
+    assert patient_columns(columns) == published
 
 
 def test_to_safe_csv_of_a_loaded_table_keeps_data_columns_in_order() -> None:
@@ -91,35 +127,64 @@ def test_to_safe_csv_of_a_loaded_table_keeps_data_columns_in_order() -> None:
     assert record["longitude"] == "-104.9996"
 
 
-@pytest.mark.parametrize("trigger", FORMULA_TRIGGERS, ids=repr)
-def test_what_the_validator_warns_about_is_what_exports_defuse(trigger: str) -> None:
-    # One list of formula triggers: a cell the admin is warned about is the cell the
-    # export neutralises, and the other way round.
-    value = trigger + "cmd|calc"
-    # An unknown column keeps its cells exactly (schema columns are trimmed of tabs).
-    text = csv_text(row() | {"crm": value}, header=[*schema.COLUMN_NAMES, "crm"])
+@pytest.mark.parametrize(
+    "value",
+    [*(trigger + "cmd|calc" for trigger in FORMULA_TRIGGERS), "\u00a0=cmd", " \uff1dcmd"],
+    ids=repr,
+)
+def test_what_the_validator_warns_about_is_what_exports_defuse(value: str) -> None:
+    # One formula rule: a cell the admin is warned about is the cell the export
+    # neutralises, and the other way round. An admin's own column is warned about in the
+    # data (it is kept there) but never exported; so the check is made on ``notes``.
+    text = csv_text(row(notes="x") | {"crm": value}, header=[*schema.COLUMN_NAMES, "crm"])
     text = text.replace(value, f'"{value}"')  # the csv module leaves a lone \r unquoted
     loaded = parse_clinics(text, today=TODAY)
     [warning] = [p for p in loaded.report.warnings if p.column == "crm"]
     assert "may run as a formula" in warning.message
-    header, values = read_back(to_safe_csv(loaded.table))
-    assert dict(zip(header, values, strict=True))["crm"] == "'" + value
+    table = loaded.table.assign(notes=loaded.table["crm"])
+    header, values = read_back(to_safe_csv(table))
+    assert "crm" not in header
+    assert dict(zip(header, values, strict=True))["notes"] == "'" + value
 
 
-def test_to_records_is_json_ready() -> None:
+def test_to_records_is_json_ready_and_published_only() -> None:
     table = pd.DataFrame(
         {
             "name": ["A", "B"],
             "price_per_session_usd": [550.0, math.nan],
-            "count": np.array([1, 2], dtype=np.int64),
-            "flag": np.array([True, False]),
+            "distance_miles": np.array([1.5, 2.0], dtype=np.float64),
+            "internal_ref": ["r-1", "r-2"],  # an admin's own column: not published
             schema.LINE: [2, 3],
         }
     )
     records = to_records(table)
     assert records == [
-        {"name": "A", "price_per_session_usd": 550.0, "count": 1, "flag": True},
-        {"name": "B", "price_per_session_usd": None, "count": 2, "flag": False},
+        {"name": "A", "price_per_session_usd": 550.0, "distance_miles": 1.5},
+        {"name": "B", "price_per_session_usd": None, "distance_miles": 2.0},
     ]
-    assert isinstance(records[0]["count"], int)
+    assert type(records[0]["distance_miles"]) is float
     json.dumps(records)
+
+
+def test_the_patient_download_has_no_admin_columns() -> None:
+    text = csv_text(
+        row() | {"internal_ref": "SECRET-REF-1"}, header=[*schema.COLUMN_NAMES, "internal_ref"]
+    )
+    table = parse_clinics(text, today=TODAY).table.assign(distance_miles=1.0)
+    download = patient_csv({"in_person": table}, TODAY)
+    assert "SECRET-REF-1" not in download
+    assert "internal_ref" not in download
+    assert read_back(download)[0] == list(PATIENT_COLUMNS)
+
+
+def test_the_shortlist_has_no_admin_columns() -> None:
+    """issue 12 finding 5: the shortlist shows published facts only (kept here, with the
+    other exports, so one place proves every way out leaves admins' columns behind)."""
+    text = csv_text(
+        row() | {"internal_ref": "SECRET-REF-1"}, header=[*schema.COLUMN_NAMES, "internal_ref"]
+    )
+    table = parse_clinics(text, today=TODAY).table.assign(distance_miles=1.0)
+    page = shortlist_html(table, "My shortlist", TODAY)
+    assert "Mile High Ketamine Clinic" in page
+    assert "SECRET-REF-1" not in page
+    assert "internal_ref" not in page

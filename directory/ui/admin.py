@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping
 from datetime import date
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from directory import admin, auth
 from directory.admin import CurrentData
@@ -37,6 +36,7 @@ from directory.ui.admin_session import (
     NAME_WIDGET,
     PASSWORD_WIDGET,
     admin_name,
+    current_client,
     flash,
     forget_session,
     render_flash,
@@ -99,14 +99,9 @@ def _secrets() -> Mapping[str, object] | None:
     return None if section is None else {auth.SECRETS_SECTION: section}
 
 
-def _session_key() -> str:
-    context = get_script_run_ctx()
-    return context.session_id if context is not None else "no-session"
-
-
 def _render_login() -> None:
     render_flash()
-    wait = auth.LOGIN_GUARD.wait_seconds(_session_key())
+    wait = auth.LOGIN_GUARD.wait_seconds(current_client())
     if wait > 0:
         st.warning(
             f"Too many wrong passwords. Please wait {auth.format_wait(wait)} before trying again.",
@@ -136,7 +131,7 @@ def _sign_in() -> None:
         str(state.pop(NAME_WIDGET, "") or ""),
         password_hash=_configured_hash(),
         guard=auth.LOGIN_GUARD,
-        session=_session_key(),
+        client=current_client(),
     )
     if outcome.name is None:
         flash("warning" if outcome.locked_out else "error", outcome.refusal)

@@ -99,7 +99,8 @@ def render_upload(current: CurrentData, today: date) -> None:
     if uploaded is None:
         st.caption("You will see the validation report and the changes before anything is saved.")
         return
-    review = admin.review_csv(uploaded.getvalue(), current.table, today=today)
+    data = uploaded.getvalue()
+    review = _review_upload(hashlib.sha256(data).hexdigest(), current.sha256, today, data, current)
     render_review(
         review,
         save_key="admin_upload_save",
@@ -107,6 +108,17 @@ def render_upload(current: CurrentData, today: date) -> None:
         # before the click, the save is refused as a conflict.
         on_save=lambda: _save_upload(review, current),
     )
+
+
+@st.cache_resource(max_entries=2, show_spinner="Checking the uploaded file…")
+def _review_upload(
+    sha256: str, current_sha256: str | None, today: date, _data: bytes, _current: CurrentData
+) -> Review:
+    # Every click on the page reruns this tab with the same upload: keyed on the upload's
+    # hash and the hash of the data it is compared with (``_data`` and ``_current`` are
+    # left out of the key), it is parsed and compared once, never on each rerun.
+    # Shared read-only between reruns and sessions, like the current data's parse.
+    return admin.review_csv(_data, _current.table, today=today)
 
 
 def _save_upload(review: Review, current: CurrentData) -> None:

@@ -7,10 +7,18 @@ signing out can forget all of it at once (:func:`forget_session`).
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from directory import auth
+from directory.errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 AUTHENTICATED = "admin_authenticated"
 ADMIN_NAME = "admin_name"
@@ -25,6 +33,26 @@ EDIT_REVIEW = "_admin_edit_review"
 RESTORE = "_admin_restore"
 VERIFY_WIDGET = "admin_verify_ids"
 KEY_PREFIXES = ("admin_", "_admin_")
+
+
+def current_client() -> auth.Client:
+    """Who is signing in: this browser session and its IP address (behind a trusted
+    proxy, from ``X-Forwarded-For``; see :func:`directory.auth.client_address`)."""
+    context = get_script_run_ctx()
+    session = context.session_id if context is not None else "no-session"
+    forwarded = ", ".join(st.context.headers.get_all("X-Forwarded-For")) or None
+    address = auth.client_address(st.context.ip_address, forwarded, _trusted_proxies())
+    return auth.Client(session, address)
+
+
+@st.cache_resource
+def _trusted_proxies() -> tuple[auth.Network, ...]:
+    try:
+        return auth.trusted_proxies(os.environ)
+    except ConfigError as error:
+        # Loopback only: a wrong setting must not make every client one address.
+        logger.warning("%s; trusting loopback proxies only", error)
+        return auth.trusted_proxies({})
 
 
 def admin_name() -> str:
