@@ -23,6 +23,8 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev
 DATA        ?= data/clinics.csv
 CHROMIUM    := /usr/bin/chromium
 NGINX       := /usr/sbin/nginx
+# Debian's libnginx-mod-http-brotli-filter: smaller JavaScript for a patient's first visit.
+BROTLI_MODULE := /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so
 PORT        ?= 8080
 # One replica per core by default (each Streamlit process runs its scripts on one core).
 REPLICAS    ?= $(shell nproc 2>/dev/null || echo 2)
@@ -75,17 +77,19 @@ serve: $(RUNTIME_STAMP) nginx
 
 # nginx (Debian package) for `make serve`, installed when root, like Chromium below.
 nginx:
-	@if [ -x "$(NGINX)" ]; then \
+	@if [ -x "$(NGINX)" ] && [ -e "$(BROTLI_MODULE)" ]; then \
 		:; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing nginx (Debian package 'nginx') for make serve..."; \
+		echo "Installing nginx and its brotli filter (Debian packages) for make serve..."; \
 		export DEBIAN_FRONTEND=noninteractive; \
 		if apt-get update -qq >/dev/null && \
-		   apt-get install -y -qq --no-install-recommends nginx >/dev/null; then \
+		   apt-get install -y -qq --no-install-recommends nginx libnginx-mod-http-brotli-filter >/dev/null; then \
 			echo "nginx installed at $(NGINX)."; \
 		else \
 			echo "error: could not install nginx." >&2; exit 1; \
 		fi; \
+	elif [ -x "$(NGINX)" ]; then \
+		echo "note: no brotli module ($(BROTLI_MODULE)); make serve compresses with gzip only."; \
 	else \
 		echo "error: $(NGINX) not found (install the 'nginx' package as root)." >&2; exit 1; \
 	fi

@@ -46,6 +46,18 @@ REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().with_name("nginx.conf.template")
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/bin/nginx")
 MIME_TYPES = "/etc/nginx/mime.types"
+# Debian's libnginx-mod-http-brotli-filter (installed by `make nginx` when root): brotli
+# makes Streamlit's JavaScript about a fifth smaller than gzip, for browsers that take it.
+BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
+BROTLI = """\
+    # Brotli, where the browser accepts it (all current ones, over https or localhost);
+    # gzip above for the rest. Level 5: within a few percent of 11 at a fraction of the CPU.
+    brotli on;
+    brotli_comp_level 5;
+    brotli_min_length 1024;
+    brotli_types text/plain text/css text/javascript application/javascript
+                 application/json application/manifest+json image/svg+xml font/ttf
+                 application/x-font-ttf;"""
 # The name directory.ui.warmup reads (not imported: this script uses the standard library).
 READY_FILE_ENV = "CLINIC_FINDER_READY_FILE"
 STARTUP_TIMEOUT_S = 180.0
@@ -133,8 +145,18 @@ def fill_template(template: str, **values: str) -> str:
     return re.sub(r"\$\{([a-z_]+)\}", value, template)
 
 
-def render_config(prefix: Path, listen: str, ports: list[int], *, access_log: str = "off") -> Path:
-    """Write PREFIX/nginx.conf from the template; return its path."""
+def render_config(
+    prefix: Path,
+    listen: str,
+    ports: list[int],
+    *,
+    access_log: str = "off",
+    brotli_module: Path = BROTLI_MODULE,
+) -> Path:
+    """Write PREFIX/nginx.conf from the template; return its path.
+
+    Brotli is switched on when ``brotli_module`` is installed, else gzip alone is used.
+    """
     servers = "\n".join(
         f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports
     )
@@ -147,6 +169,8 @@ def render_config(prefix: Path, listen: str, ports: list[int], *, access_log: st
         access_log=access_log,
         listen=listen,
         upstream_servers=servers,
+        load_modules=f"load_module {brotli_module};" if brotli_module.exists() else "",
+        brotli=BROTLI if brotli_module.exists() else "    # (brotli: module not installed)",
     )
     for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (prefix / name).mkdir(exist_ok=True)
