@@ -80,9 +80,15 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def streamlit_server(log_dir: Path, *, clinics_csv: Path | None = None) -> Iterator[AppServer]:
-    """Start the app on 127.0.0.1 with tiles off; stop it (terminate, then kill) after."""
+def streamlit_server(
+    log_dir: Path, *, clinics_csv: Path | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[AppServer]:
+    """Start the app on 127.0.0.1 with tiles off; stop it (terminate, then kill) after.
+
+    ``env``: more environment variables for the server (an admin password hash, say).
+    """
     port = free_port()
+    extra = dict(env or {})
     env = dict(os.environ)
     for name in ("CLINICS_CSV", "CLINIC_FINDER_ONLINE_GEOCODING"):
         env.pop(name, None)  # the shipped data (or clinics_csv), and no online geocoder
@@ -90,6 +96,7 @@ def streamlit_server(log_dir: Path, *, clinics_csv: Path | None = None) -> Itera
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     if clinics_csv is not None:
         env["CLINICS_CSV"] = str(clinics_csv)
+    env.update(extra)
     log_path = log_dir / f"streamlit-{port}.log"
     command = [
         sys.executable,

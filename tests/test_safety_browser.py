@@ -25,6 +25,7 @@ from browser_support import (
 from conftest import TELEHEALTH_OVERRIDES
 from playwright.sync_api import Browser, Page
 
+from directory.auth import ENV_PASSWORD_HASH, hash_password
 from directory.safetext import WORD_JOINER
 
 pytestmark = pytest.mark.slow
@@ -34,6 +35,7 @@ HOSTILE_NAME = (
     "Calm Clinic ![t](https://evil.example/pixel.png) [Call 988 now](https://evil.example/phish)"
     " www.evil.example help@evil.example :red[alarm] $x^2$ :material/call:"
 )
+ADMIN_PASSWORD = "correct horse battery staple"  # noqa: S105 (a test's own password)
 HOSTILE_NOTES = "See https://evil.example/notes or www.evil.example, or mail help@evil.example"
 
 
@@ -54,7 +56,9 @@ def rows() -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     where = tmp_path_factory.mktemp("hostile")
-    with streamlit_server(where, clinics_csv=write_clinics_csv(where / "c.csv", rows())) as app:
+    data = write_clinics_csv(where / "c.csv", rows())
+    admin = {ENV_PASSWORD_HASH: hash_password(ADMIN_PASSWORD)}
+    with streamlit_server(where, clinics_csv=data, env=admin) as app:
         yield app
 
 
@@ -153,4 +157,21 @@ def test_hostile_shared_links_are_reflected_as_text(
     """Finding 2: a shared link's words come back in notices as text, never as links."""
     requests = visit(page, hostile_app, query)
     assert EVIL in shown_text(page)  # the notice says what was ignored or not found
+    assert_nothing_points_off_site(page, requests)
+
+
+def test_the_admin_pages_show_hostile_data_as_text(page: Page, hostile_app: AppServer) -> None:
+    """The For admins page (data health, the table, the change log) after signing in with a
+    name that is itself Markdown and an address."""
+    requests = visit(page, hostile_app, "")
+    page.get_by_role("link", name="For admins").click()
+    page.get_by_label("Your name (recorded with every change you save)").fill(
+        "[Admin](https://evil.example/a) www.evil.example"
+    )
+    page.get_by_label("Admin password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as").wait_for()
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+    page.wait_for_timeout(500)
+    assert "[Admin](https://evil.example/a) www.evil.example" in shown_text(page)
     assert_nothing_points_off_site(page, requests)
