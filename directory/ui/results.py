@@ -20,6 +20,7 @@ from directory.search import (
     suggest_relaxations,
     suggest_wider_radius,
 )
+from directory.ui import report as report_ui
 from directory.ui import search_state, style
 
 PAGE_SIZE = 10
@@ -64,6 +65,7 @@ def _render_card(row: pd.Series, today: date, *, key: str) -> None:
     with st.container(border=True, key=key):
         st.markdown(f"### {listing.clinic_title(row)}")
         st.markdown(listing.clinic_markdown(row, today))
+        report_ui.render_flag_note(row)
         clinic_id = str(row["id"])
         widget = f"compare-{key}-{clinic_id}"
         chosen = compare_ids()
@@ -76,6 +78,7 @@ def _render_card(row: pd.Series, today: date, *, key: str) -> None:
             on_change=_toggle_compare,
             args=(clinic_id, widget),
         )
+        report_ui.render_report_control(row, key=key)
 
 
 def keep_comparable(result: SearchResult) -> None:
@@ -196,5 +199,6 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
     if len(picked) >= 2:
         st.subheader("Compare side by side")
         st.dataframe(listing.comparison_table(picked, today), width="stretch")
+        report_ui.render_compare_controls(picked)
     else:
         st.caption(f'Tick "Compare" on up to {MAX_COMPARE} clinics to see them side by side.')
