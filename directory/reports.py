@@ -203,6 +203,12 @@ def clean_note(note: object) -> str:
     return text
 
 
+def one_line(text: str) -> str:
+    """Stored text for a terminal or a log: one line, no control characters (belt and
+    braces: a database written by something else may hold escape sequences)."""
+    return " ".join(_UNWANTED.sub(" ", text).split())
+
+
 def flag_notes(kinds: Iterable[str]) -> list[str]:
     """The card notes for these flagged kinds, in the vocabulary's order."""
     wanted = set(kinds)
