@@ -438,6 +438,11 @@ class ReportStore:
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version = {step + 1}")
 
+    def create(self) -> None:
+        """Create the database, or migrate it to this version's schema, now."""
+        with self._connect():
+            pass
+
     def signature(self) -> tuple[int, int, int, int] | None:
         """What changes whenever a report is written or resolved: the modification times
         and sizes of the database and its write-ahead log. None when there is no database.

@@ -216,7 +216,6 @@ def test_a_broken_database_gives_the_patient_message(data_file, db, fault):
 
 
 def test_a_locked_database_gives_the_patient_message(data_file, db):
-    ReportStore(db).open_count()  # make it
     ReportStore(db).submit(FIRST, "other", session="x", known_ids={FIRST})
     holder = sqlite3.connect(db, isolation_level=None)
     try:
@@ -232,7 +231,6 @@ def test_a_locked_database_gives_the_patient_message(data_file, db):
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only files")
 def test_a_read_only_database_gives_the_patient_message(data_file, db):
-    ReportStore(db).open_count()
     ReportStore(db).submit(FIRST, "other", session="x", known_ids={FIRST})
     db.chmod(0o444)
     db.parent.chmod(0o555)

@@ -495,7 +495,7 @@ def test_sigkill_during_writes_loses_at_most_the_report_being_written(tmp_path, 
 def test_two_processes_writing_500_reports_each_end_with_1000_rows(tmp_path):
     db = tmp_path / "r.sqlite3"
     go = tmp_path / "go"
-    ReportStore(db).open_count()  # nothing yet
+    ReportStore(db).create()
     processes = [writer(db, 500, f"replica{n}", "--go", str(go)) for n in (1, 2)]
     go.touch()
     outputs = []
