@@ -36,7 +36,7 @@ from directory.csvfile import csv_text, read_written, write_csv_text
 from directory.dataset import LoadedClinics, parse_clinics, read_data_file
 from directory.errors import DataConflictError, DataFileError, DirectoryError, InvalidDataError
 from directory.report import Problem, ValidationReport
-from directory.verification import stale_mask
+from directory.verification import stale_mask, verified_dates
 
 Parser = Callable[[bytes, str], LoadedClinics]
 """Parses a data file's bytes, given with their SHA-256 (so a caller can cache on it)."""
@@ -427,6 +427,25 @@ def health_summary(loaded: LoadedClinics, today: date) -> Health:
     stale = stale.sort_values("last_verified", key=lambda s: s.replace("never", ""))
     approximate = table.loc[approximate_mask(table), ["id", "name", "zip"]]
     return Health(counts, stale.reset_index(drop=True), approximate.reset_index(drop=True))
+
+
+CALL_LIST_COLUMNS = ("id", "name", "phone", "city", "state", "last_verified")
+"""The "due for a check" call list: who to call, where, and when they were last checked."""
+
+
+def call_list(table: pd.DataFrame, today: date) -> pd.DataFrame:
+    """Listings due for a check (never verified, or more than 12 months ago: the one rule in
+    :mod:`directory.verification`), oldest first with the never-verified at the top, and
+    the phone number to call. Export it with :func:`directory.export.to_safe_csv`."""
+    columns = [name for name in CALL_LIST_COLUMNS if name in table.columns]
+    if table.empty or "last_verified" not in table.columns:
+        return pd.DataFrame(columns=columns)
+    due = table.loc[stale_mask(table["last_verified"], today), columns].copy()
+    order = verified_dates(due["last_verified"]).rename("_order").reset_index(drop=True)
+    positions = order.sort_values(kind="stable", na_position="first").index.to_numpy()
+    due = due.iloc[positions]
+    due["last_verified"] = due["last_verified"].fillna("").astype(str).replace("", "never")
+    return due.reset_index(drop=True)
 
 
 def approximate_mask(table: pd.DataFrame) -> pd.Series:

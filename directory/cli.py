@@ -1,5 +1,6 @@
 """``python -m directory``: validate data, search it, make synthetic data, and admin it
-(import, diff, geocode, backups, restore, hash-password: see :mod:`directory.admin_cli`).
+(import, diff, geocode, backups, restore, hash-password: see :mod:`directory.admin_cli`;
+problem reports: :mod:`directory.reports_cli`).
 
 Exit codes follow one rule everywhere: 0 the command did its job, 1 the data
 is invalid (or a change was refused), 2 bad usage or a file/place that cannot
@@ -34,6 +35,7 @@ from directory.filters import (
     check_radius,
 )
 from directory.geocoding import online_geocoder_from_env, resolve_place
+from directory.reports_cli import add_report_commands
 from directory.search import (
     DISTANCE_COLUMN,
     SearchQuery,
@@ -122,6 +124,7 @@ def _build_parser() -> argparse.ArgumentParser:
     synth.set_defaults(handler=_synth)
 
     add_admin_commands(commands, DEFAULT_DATA)
+    add_report_commands(commands, DEFAULT_DATA)
     return parser
 
 

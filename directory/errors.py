@@ -70,3 +70,20 @@ class SaveError(DirectoryError, OSError):
 
 class ConfigError(DirectoryError, ValueError):
     """An operator setting (environment variable, secrets) has a value that cannot be used."""
+
+
+class ReportRefusedError(DirectoryError, ValueError):
+    """A problem report was not saved because of what it says (an unknown clinic, a bad kind,
+    an over-long note) or because a rate limit was reached; nothing was written."""
+
+
+class ReportRateLimitError(ReportRefusedError):
+    """Too many problem reports from one session, or from everyone, in a short time."""
+
+
+class ReportStoreError(DirectoryError, OSError):
+    """The problem-report database cannot be used (locked, read-only, damaged, disk full).
+
+    The message says what is wrong and what to do, for an admin; patients are told only
+    that their report could not be saved (:func:`directory.ui.common.user_message`).
+    """

@@ -60,6 +60,7 @@ __all__ = [
     "Backup",
     "CoordinateFill",
     "SaveResult",
+    "append_audit_entry",
     "file_sha256",
     "fill_coordinates",
     "list_backups",
@@ -190,6 +191,21 @@ def save_loaded(
             with contextlib.suppress(OSError):
                 history.prune_backups(path)
     return SaveResult(path, loaded.report, changes, backup, new_sha, entry)
+
+
+def append_audit_entry(
+    path: Path, entry: dict[str, Any], *, lock_timeout_seconds: float = 10.0
+) -> None:
+    """Append one line to the data file's audit log for a change made beside the data
+    (problem reports resolved), under the data file's lock so it never interleaves with
+    a save's line. Raises :class:`SaveError` if the lock is busy or the log cannot be
+    written."""
+    path = Path(os.path.realpath(path))
+    with _locked(path, lock_timeout_seconds):
+        try:
+            history.append_audit(path, entry)
+        except OSError as error:
+            raise _save_error(error, path, "could not write the audit log of") from None
 
 
 # --- the steps of a save ------------------------------------------------------------------

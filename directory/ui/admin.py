@@ -8,7 +8,9 @@ error becomes words in :func:`directory.ui.common.user_message`.
 
 This module is the page frame: the locked states, signing in and out, and the
 tabs. The tabs are in :mod:`directory.ui.admin_data` (health, upload, editor,
-verify & map) and :mod:`directory.ui.admin_history` (backups, change log); the
+verify & map), :mod:`directory.ui.admin_reports` (the verification queue: problem
+reports and listings due for a check) and :mod:`directory.ui.admin_history` (backups,
+change log); the
 session-state keys and flash messages in :mod:`directory.ui.admin_session`.
 
 The password only ever passes through the sign-in callback, which removes it
@@ -30,11 +32,13 @@ from directory.dataset import LoadedClinics, parse_clinics
 from directory.safetext import escape_markdown
 from directory.ui.admin_data import render_editor, render_health, render_maintenance, render_upload
 from directory.ui.admin_history import render_audit_log, render_backups
+from directory.ui.admin_reports import render_queue
 from directory.ui.admin_session import (
     ADMIN_NAME,
     AUTHENTICATED,
     NAME_WIDGET,
     PASSWORD_WIDGET,
+    TABS,
     admin_name,
     current_client,
     flash,
@@ -159,13 +163,16 @@ def _render_admin() -> None:
         st.error(user_message(current.error, for_admin=True), icon=":material/error:")
     sections: dict[str, Callable[[CurrentData, date], None]] = {
         "Data health": render_health,
+        "Verification queue": render_queue,
         "Upload a CSV": render_upload,
         "Edit listings": render_editor,
         "Verify & map": render_maintenance,
         "Backups": render_backups,
         "Change log": render_audit_log,
     }
-    for tab, render_section in zip(st.tabs(list(sections)), sections.values(), strict=True):
+    # Keyed and stateful, so "Fix this listing" in the queue can open the editor's tab.
+    tabs = st.tabs(list(sections), key=TABS, on_change="rerun")
+    for tab, render_section in zip(tabs, sections.values(), strict=True):
         with tab:
             render_section(current, today)
 

@@ -18,10 +18,13 @@ import streamlit as st
 from directory import admin
 from directory.admin import CurrentData, Review, problems_frame
 from directory.errors import DirectoryError
+from directory.safetext import escape_markdown
+from directory.ui import admin_reports
 from directory.ui.admin_review import flash_error, flash_saved, render_review, save
 from directory.ui.admin_session import (
     EDIT_REVIEW,
     EDITOR,
+    EDITOR_FOCUS,
     EDITOR_WIDGET_PREFIX,
     UPLOAD_GENERATION,
     UPLOAD_WIDGET_PREFIX,
@@ -49,11 +52,17 @@ def render_health(current: CurrentData, today: date) -> None:
         return
     report = current.loaded.report
     health = admin.health_summary(current.loaded, today)
-    first, second, third, fourth = st.columns(4)
+    first, second, third, fourth, fifth = st.columns(5)
     first.metric("Rows", report.rows)
     second.metric("Errors", report.error_count)
     third.metric("Warnings", report.warning_count)
     fourth.metric("Not verified in 12 months", len(health.stale))
+    open_reports, reports_problem = admin_reports.open_report_count()
+    fifth.metric("Open problem reports", "?" if open_reports is None else open_reports)
+    if reports_problem is not None:
+        st.error(reports_problem, icon=":material/database:")
+    elif open_reports or len(health.stale):
+        st.caption("The Verification queue tab lists the open reports and the listings due.")
     if report.has_file_errors:
         st.error(
             "Patients see no listings at all: the file has an error in its header or as a "
@@ -131,10 +140,45 @@ def _save_upload(review: Review, current: CurrentData) -> None:
 
 
 def _editor_has_edits(key: str) -> bool:
-    state = st.session_state.get(key)
-    if not isinstance(state, Mapping):
-        return False
-    return any(state.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))
+    """True when the editor widget ``key``, or its one-listing view, holds edits."""
+    for name in list(st.session_state.keys()):
+        if name != key and not str(name).startswith(f"{key}-only-"):
+            continue
+        state = st.session_state.get(name)
+        if isinstance(state, Mapping) and any(
+            state.get(part) for part in ("edited_rows", "added_rows", "deleted_rows")
+        ):
+            return True
+    return False
+
+
+def _focus(frame: pd.DataFrame) -> dict[str, Any] | None:
+    """The listing to edit alone ("Fix this listing" in the queue), if it is in ``frame``."""
+    focus = st.session_state.get(EDITOR_FOCUS)
+    if not isinstance(focus, dict):
+        return None
+    if not frame["id"].astype(str).eq(str(focus.get("clinic"))).any():
+        st.warning(
+            f"The listing {escape_markdown(focus.get('clinic'))} is not in the data the editor "
+            "holds, so all listings are shown.",
+            icon=":material/search_off:",
+        )
+        st.session_state.pop(EDITOR_FOCUS, None)
+        return None
+    return focus
+
+
+def _show_all_listings() -> None:
+    st.session_state.pop(EDITOR_FOCUS, None)
+    st.session_state.pop(EDIT_REVIEW, None)
+
+
+def _widget_key(editor: Mapping[str, Any], focus: Mapping[str, Any] | None) -> str:
+    if focus is None:
+        return str(editor["key"])
+    # One widget per listing shown alone: its edits are positions in that one-row table.
+    digest = hashlib.sha256(str(focus["clinic"]).encode("utf-8")).hexdigest()[:12]
+    return f"{editor['key']}-only-{digest}"
 
 
 def _editor_state(current: CurrentData) -> dict[str, Any]:
@@ -163,7 +207,9 @@ def _editor_state(current: CurrentData) -> dict[str, Any]:
 def _reset_editor() -> None:
     editor = st.session_state.get(EDITOR)
     if editor is not None:
-        st.session_state.pop(editor["key"], None)
+        for name in list(st.session_state.keys()):
+            if name == editor["key"] or str(name).startswith(f"{editor['key']}-only-"):
+                st.session_state.pop(name, None)
     st.session_state.pop(EDITOR, None)
     st.session_state.pop(EDIT_REVIEW, None)
 
@@ -182,14 +228,29 @@ def render_editor(current: CurrentData, today: date) -> None:
         "saved until you review the changes and press Save."
     )
     frame: pd.DataFrame = editor["frame"]
+    focus = _focus(frame)
+    shown = frame
+    if focus is not None:
+        shown = frame[frame["id"].astype(str).eq(str(focus["clinic"])).to_numpy()]
+        st.info(
+            f"Showing only {escape_markdown(focus['clinic'])}, from the problem reports. "
+            "Saving a change to it closes its open reports as fixed.",
+            icon=":material/build:",
+        )
+        st.button("Show all listings", key="admin_edit_show_all", on_click=_show_all_listings)
     edited = st.data_editor(
-        frame,
-        key=editor["key"],
-        num_rows="dynamic",
+        shown,
+        key=_widget_key(editor, focus),
+        num_rows="dynamic" if focus is None else "fixed",
         hide_index=True,
         width="stretch",
         column_config={name: st.column_config.TextColumn(name) for name in frame.columns},
     )
+    if focus is not None:
+        # The one-listing view edits a slice: the review and the save see the whole table.
+        merged = frame.copy()
+        merged.loc[edited.index, edited.columns] = edited.to_numpy()
+        edited = merged
     left, right = st.columns(2)
     if left.button("Review changes", key="admin_edit_review"):
         st.session_state[EDIT_REVIEW] = {
@@ -208,7 +269,7 @@ def render_editor(current: CurrentData, today: date) -> None:
     render_review(
         review,
         save_key="admin_edit_save",
-        on_save=lambda: _save_edits(review, pending["sha256"]),
+        on_save=lambda: _save_edits(review, pending["sha256"], focus),
     )
 
 
@@ -217,10 +278,13 @@ def _signature(edited: pd.DataFrame) -> str:
     return hashlib.sha256(admin.edited_csv_text(edited).encode("utf-8")).hexdigest()
 
 
-def _save_edits(review: Review, based_on: str | None) -> None:
+def _save_edits(review: Review, based_on: str | None, focus: dict[str, Any] | None) -> None:
     # Based on the version the editor started from, which may be older than the page's.
     if save(review, action="edit", based_on=based_on):
         _reset_editor()
+        if focus is not None:  # a fix opened from the queue: close its reports as fixed
+            admin_reports.close_fixed(focus)
+            st.session_state.pop(EDITOR_FOCUS, None)
 
 
 # --- verification, coordinates, download ----------------------------------------------------

@@ -32,6 +32,10 @@ EDITOR_WIDGET_PREFIX = "admin_editor_"
 EDIT_REVIEW = "_admin_edit_review"
 RESTORE = "_admin_restore"
 VERIFY_WIDGET = "admin_verify_ids"
+TABS = "admin_tab"
+"""The selected tab (set from a callback to open one, e.g. the editor from the queue)."""
+EDITOR_FOCUS = "_admin_editor_focus"
+"""The listing the editor shows alone, opened from the problem reports ("Fix this listing")."""
 KEY_PREFIXES = ("admin_", "_admin_")
 
 

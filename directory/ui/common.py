@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from directory import content
+from directory import content, reports
 from directory.dataset import LoadedClinics, load_clinics
 from directory.errors import (
     ConfigError,
@@ -23,6 +23,8 @@ from directory.errors import (
     DirectoryError,
     InvalidDataError,
     PlaceError,
+    ReportRefusedError,
+    ReportStoreError,
     SaveError,
 )
 from directory.geocoding import OnlineGeocoder, online_geocoder_from_env
@@ -105,6 +107,11 @@ def user_message(
     """
     if isinstance(error, PlaceError):
         return escape_markdown(str(error))
+    if isinstance(error, ReportStoreError):
+        # Before the OSError branch below: the clinic list itself is fine.
+        return _sentence(error) if for_admin else reports.NOT_SAVED_MESSAGE
+    if isinstance(error, ReportRefusedError):
+        return _sentence(error)
     if isinstance(error, DataConflictError):
         return f"{_sentence(error)} {CONFLICT_ADVICE}"
     if isinstance(error, InvalidDataError):

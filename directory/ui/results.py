@@ -21,6 +21,7 @@ from directory.search import (
     suggest_relaxations,
     suggest_wider_radius,
 )
+from directory.ui import report as report_ui
 from directory.ui import search_state, style
 
 PAGE_SIZE = 10
@@ -70,6 +71,7 @@ def _render_card(row: Row, today: date, *, key: str) -> None:
     with st.container(border=True, key=key):
         # One element for the title and the facts: each element is a message to the browser.
         st.markdown(f"### {listing.clinic_title(row)}\n\n{listing.clinic_markdown(row, today)}")
+        report_ui.render_flag_note(row)
         clinic_id = str(row["id"])
         widget = f"compare-{key}-{clinic_id}"
         chosen = compare_ids()
@@ -82,6 +84,7 @@ def _render_card(row: Row, today: date, *, key: str) -> None:
             on_change=_toggle_compare,
             args=(clinic_id, widget),
         )
+        report_ui.render_report_control(row, key=key)
 
 
 def keep_comparable(result: SearchResult) -> None:
@@ -204,9 +207,9 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
     )
     if len(picked_ids) >= 2:
         st.subheader("Compare side by side")
-        st.dataframe(
-            listing.comparison_table(_shortlist(sections, picked_ids), today), width="stretch"
-        )
+        picked = _shortlist(sections, picked_ids)
+        st.dataframe(listing.comparison_table(picked, today), width="stretch")
+        report_ui.render_compare_controls(picked)
     else:
         st.caption(f'Tick "Compare" on up to {MAX_COMPARE} clinics to see them side by side.')
 
