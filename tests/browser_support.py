@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
+import pytest
 from conftest import VALID_ROW
 
 from directory import schema
@@ -37,6 +38,19 @@ CHROMIUM_ARGS = (
     "--no-first-run",
     "--disable-quic",
 )
+#: axe-core, installed by `make test` (npm ci, pinned in package-lock.json).
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+"""The phone viewport every browser test checks (an iPhone 12-14 in CSS pixels)."""
+
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.slow,  # each module starts a Streamlit server and drives Chromium
+    pytest.mark.skipif(
+        not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing (apt-get install chromium)"
+    ),
+]
+"""``pytestmark`` of every browser test module."""
 STARTUP_TIMEOUT_S = 60.0
 #: Playwright timeouts, in milliseconds: generous, for a loaded CI machine.
 TIMEOUT_MS = 30_000

@@ -8,13 +8,12 @@ Debian's Chromium. Everything is skipped when ``/usr/bin/chromium`` is missing.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 from browser_support import (
-    CHROMIUM,
+    BROWSER_MARKS,
     CIRCLE_MARKERS,
     CLUSTERS,
     MAP_IFRAME,
@@ -36,13 +35,7 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,  # each module fixture starts a Streamlit server and drives Chromium
-    pytest.mark.skipif(
-        not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 SCREENSHOT = REPO_ROOT / "artifacts" / "search-page.png"
 HTML_NAME = '<img src=x onerror="window.__pwned=1">'

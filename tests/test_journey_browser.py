@@ -10,13 +10,14 @@ Playwright) finds no serious or critical problem. Screenshots go to ``artifacts/
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from browser_support import (
-    CHROMIUM,
+    AXE,
+    BROWSER_MARKS,
+    PHONE,
     REPO_ROOT,
     TIMEOUT_MS,
     AppServer,
@@ -25,19 +26,11 @@ from browser_support import (
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO_ROOT / "artifacts"
 DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 PLACE_BOX = 'input[aria-label="Your ZIP code or city"]'
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,13 @@ without a grant, headless Chromium answers "denied". ``playwright install`` is n
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from browser_support import (
-    CHROMIUM,
+    BROWSER_MARKS,
     TIMEOUT_MS,
     AppServer,
     is_local,
@@ -39,13 +38,7 @@ Object.defineProperty(navigator, "geolocation", { value: {
 } });
 """
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ machine even if a test fails. Everything is skipped when ``/usr/bin/chromium`` i
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import folium
 import pandas as pd
 import pytest
 from browser_support import (
-    CHROMIUM,
+    BROWSER_MARKS,
     CIRCLE_MARKERS,
     CLUSTERS,
     REPO_ROOT,
@@ -34,13 +33,7 @@ from playwright.sync_api import Browser, Dialog, Page, Route, expect
 from directory.geocoding import Origin
 from directory.maps import MarkerPayload, TileSettings, build_map, marker_payload, pack
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 #: A request the server has not answered by then is dropped (a test never hangs on one).
 REQUEST_TIMEOUT_S = 10.0

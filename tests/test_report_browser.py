@@ -6,28 +6,26 @@ the sample data in a temporary folder, so the report database lands there.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, REPO_ROOT, TIMEOUT_MS, AppServer, streamlit_server
+from browser_support import (
+    AXE,
+    BROWSER_MARKS,
+    PHONE,
+    REPO_ROOT,
+    TIMEOUT_MS,
+    AppServer,
+    streamlit_server,
+)
 from playwright.sync_api import Browser, Page, expect
 
 from directory import reports
 
-AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PHONE = {"width": 390, "height": 844}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from browser_support import (
+    BROWSER_MARKS,
     REPO_ROOT,
     AppServer,
     clinic,
@@ -28,7 +29,7 @@ from playwright.sync_api import Browser, Page
 from directory.auth import ENV_PASSWORD_HASH, hash_password
 from directory.safetext import WORD_JOINER
 
-pytestmark = pytest.mark.slow
+pytestmark = BROWSER_MARKS
 
 EVIL = "evil.example"
 HOSTILE_NAME = (
