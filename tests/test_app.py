@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import row
+from conftest import row, telehealth_row
 from streamlit.testing.v1 import AppTest
 
 from directory import schema
@@ -354,3 +354,22 @@ def assert_html_only_for_the_stylesheet(at: AppTest) -> None:
 
     with_html = [m.value for m in at.markdown if m.allow_html]
     assert with_html == [f"<style>{STYLESHEET.read_text(encoding='utf-8')}</style>"]
+
+
+def test_at_home_providers_under_nearby_clinics_start_at_five(tmp_path, monkeypatch):
+    """Below the clinics nearby, at-home care is the second answer: five, then the rest on
+    request; when it leads (a whole state), the usual ten."""
+    homes = [
+        telehealth_row(id=f"home-{n}", name=f"Home Care {n}", service_states="CO") for n in range(8)
+    ]
+    use_data(tmp_path, monkeypatch, row(), *homes)
+
+    def at_home_titles(at: AppTest) -> list[str]:
+        return [m.value for m in at.markdown if m.value.startswith("### Home Care")]
+
+    at = start(near="80202")
+    assert len(at_home_titles(at)) == 5
+    more = next(b for b in at.button if b.label.startswith("Show 3 more"))
+    more.click().run()
+    assert len(at_home_titles(at)) == 8
+    assert len(at_home_titles(start(near="Colorado"))) == 8

@@ -25,6 +25,8 @@ from directory.ui import report as report_ui
 from directory.ui import search_state, style
 
 PAGE_SIZE = 10
+ALSO_AT_HOME_PAGE_SIZE = 5
+"""At-home providers shown at first under the clinics nearby (all ten when they lead)."""
 MAX_COMPARE = 3
 RESULTS_HEADING = "results-heading"
 
@@ -35,10 +37,16 @@ def card_key(section: str, position: int) -> str:
 
 
 def render_list(
-    index: ClinicIndex, rows: pd.DataFrame, today: date, selected: str | None, *, section: str
+    index: ClinicIndex,
+    rows: pd.DataFrame,
+    today: date,
+    selected: str | None,
+    *,
+    section: str,
+    page_size: int = PAGE_SIZE,
 ) -> None:
-    """Cards for ``rows`` (rows of ``index``), ten at a time; the clinic selected on the
-    map first."""
+    """Cards for ``rows`` (rows of ``index``), ``page_size`` at a time; the clinic selected
+    on the map first."""
     ids = rows["id"].tolist()
     if selected is not None and selected in ids:
         st.success("Selected on the map:", icon=":material/location_on:")
@@ -47,22 +55,22 @@ def render_list(
     signature = (section, tuple(ids[:50]))
     if st.session_state.get(f"_{section}_signature") != signature:
         st.session_state[f"_{section}_signature"] = signature
-        st.session_state[f"_{section}_shown"] = PAGE_SIZE
-    shown = int(st.session_state.get(f"_{section}_shown", PAGE_SIZE))
+        st.session_state[f"_{section}_shown"] = page_size
+    shown = int(st.session_state.get(f"_{section}_shown", page_size))
     for position, row in enumerate(index.head_records(rows, shown)):
         _render_card(row, today, key=card_key(section, position))
     if len(rows) > shown:
-        more = min(PAGE_SIZE, len(rows) - shown)
+        more = min(page_size, len(rows) - shown)
         st.button(
             f"Show {listing.count_text(more, 'more clinic')} (of {len(rows) - shown:,} left)",
             key=f"more-{section}",
             on_click=_show_more,
-            args=(section, shown),
+            args=(section, shown, page_size),
         )
 
 
-def _show_more(section: str, shown: int) -> None:
-    st.session_state[f"_{section}_shown"] = shown + PAGE_SIZE
+def _show_more(section: str, shown: int, page_size: int = PAGE_SIZE) -> None:
+    st.session_state[f"_{section}_shown"] = shown + page_size
     # Keyboard and screen-reader users land on the first new card, not the top of the page.
     style.request_focus(card_key(section, shown))
 
@@ -165,7 +173,10 @@ def render_at_home(
         "These providers are licensed to treat patients at home in your state. "
         "Prices are per month of at-home treatment."
     )
-    render_list(index, result.at_home, today, None, section="at_home")
+    # Below the clinics nearby they are the second answer: a shorter first page keeps the
+    # page (and each visit's cost) down; "Show more" brings the rest.
+    page_size = PAGE_SIZE if first else ALSO_AT_HOME_PAGE_SIZE
+    render_list(index, result.at_home, today, None, section="at_home", page_size=page_size)
 
 
 def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> None:
