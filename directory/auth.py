@@ -26,7 +26,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from secrets import token_bytes
@@ -222,6 +222,68 @@ class LoginThrottle:
             self._locked_until = -math.inf
 
 
+class FailureCeiling:
+    """Wrong passwords across the whole process, counted over a sliding window.
+
+    The first ``free_attempts`` failures within ``window_seconds`` cost nothing; each one
+    past that doubles the wait after the latest failure, up to ``max_delay_seconds``.
+    Old failures drop out of the window, so months of the odd typo never add up, and a
+    guessing script's pressure ends soon after it stops.
+    """
+
+    def __init__(
+        self,
+        free_attempts: int,
+        base_delay_seconds: float,
+        *,
+        max_delay_seconds: float,
+        window_seconds: float = 900,
+        clock: Callable[[], float] = time.monotonic,
+        max_kept: int = 10_000,
+    ) -> None:
+        if free_attempts < 1 or base_delay_seconds <= 0 or max_delay_seconds <= 0:
+            raise ValueError("attempts and delays must be positive")
+        self.free_attempts = free_attempts
+        self.base_delay_seconds = float(base_delay_seconds)
+        self.max_delay_seconds = float(max_delay_seconds)
+        self.window_seconds = float(window_seconds)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._times: deque[float] = deque(maxlen=max_kept)
+
+    @property
+    def failures(self) -> int:
+        """Failures within the window now."""
+        with self._lock:
+            self._forget(self._clock())
+            return len(self._times)
+
+    def _forget(self, now: float) -> None:
+        while self._times and self._times[0] <= now - self.window_seconds:
+            self._times.popleft()
+
+    def allowed(self) -> float:
+        """Seconds to wait before the next attempt of a client that has failed; 0 = now."""
+        with self._lock:
+            now = self._clock()
+            self._forget(now)
+            over = len(self._times) - self.free_attempts
+            if over < 0:
+                return 0.0
+            delay = min(self.base_delay_seconds * 2.0 ** min(over, 64), self.max_delay_seconds)
+            return max(0.0, self._times[-1] + delay - now)
+
+    def record_failure(self) -> None:
+        with self._lock:
+            now = self._clock()
+            self._forget(now)
+            self._times.append(now)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._times.clear()
+
+
 @dataclass(frozen=True)
 class Client:
     """Who is signing in, as far as the server can tell: the browser session and, when
@@ -231,9 +293,11 @@ class Client:
     address: str | None = None
 
     def throttle_keys(self) -> tuple[str, ...]:
-        """The throttles this client's failures count against."""
+        """The throttles this client's failures count against: its session, and its
+        address (an IPv6 address by its /64, the block one connection is given, so
+        rotating through it does not start over)."""
         session = (f"session {self.session}",)
-        return session if self.address is None else (*session, f"address {self.address}")
+        return session if self.address is None else (*session, f"address {_network(self.address)}")
 
 
 class LoginGuard:
@@ -246,11 +310,13 @@ class LoginGuard:
       further failure, up to ``max_delay_seconds``. A new session from the same IP
       address does not start over.
     * Every wrong password in the process also counts towards a global ceiling
-      (``global_free_attempts``, then a doubling wait up to ``global_max_delay_seconds``)
-      that slows a script guessing from many sessions and addresses. It only ever
-      applies to clients that have failed themselves: a client with no wrong password
-      on record (the real admin, from a session and address of their own) is never
-      refused, however many guesses others make.
+      (``global_free_attempts`` within 15 minutes, then a doubling wait up to
+      ``global_max_delay_seconds``) that slows a script guessing from many sessions and
+      addresses. It only ever applies to clients that have failed themselves: a client
+      with no wrong password on record (the real admin, from a session and address of
+      their own) is never refused, however many guesses others make.
+    * An address counts as one client (an IPv6 address by its /64). When only the
+      address has failed, not the session, its wait is capped at the ceiling's.
     * A correct password clears that client's counts (not the global one).
 
     Counts live in memory only (a restart clears them) and in bounded, least-recently-
@@ -274,7 +340,7 @@ class LoginGuard:
             max_delay_seconds=max_delay_seconds,
             clock=clock,
         )
-        self.global_throttle = LoginThrottle(
+        self.global_throttle = FailureCeiling(
             global_free_attempts,
             base_delay_seconds,
             max_delay_seconds=global_max_delay_seconds,
@@ -314,12 +380,16 @@ class LoginGuard:
         A client that has never failed (no failure on record for its session or its
         address) always gets 0, whatever the global count.
         """
-        found = [self._find(key) for key in _as_client(client).throttle_keys()]
-        own = [throttle for throttle in found if throttle is not None]
-        wait = max((throttle.allowed() for throttle in own), default=0.0)
-        if any(throttle.failures for throttle in own):
-            wait = max(wait, self.global_throttle.allowed())
-        return wait
+        session, *address = [self._find(key) for key in _as_client(client).throttle_keys()]
+        own = [throttle for throttle in (session, *address) if throttle is not None]
+        if not any(throttle.failures for throttle in own):
+            return 0.0
+        waits = [throttle.allowed() for throttle in own]
+        if session is None or not session.failures:
+            # Only the address has failed (a neighbour behind the same NAT, say): its wait
+            # is capped like the ceiling's, so nobody else can keep the admin out for long.
+            waits = [min(wait, self.global_throttle.max_delay_seconds) for wait in waits]
+        return max([*waits, self.global_throttle.allowed()])
 
     def record_failure(self, client: Client | str) -> None:
         """Count a wrong password against the client's session, its address and the ceiling."""
@@ -338,7 +408,20 @@ class LoginGuard:
         """Forget every count (tests; or an operator clearing a lockout in a console)."""
         with self._lock:
             self._clients.clear()
-        self.global_throttle.record_success()
+        self.global_throttle.clear()
+
+
+def _network(address: str) -> str:
+    """``address`` as a throttle key: an IPv6 address by its /64, IPv4 as it is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def _as_client(client: Client | str) -> Client:

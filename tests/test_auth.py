@@ -419,3 +419,52 @@ def test_trusted_proxies_are_read_from_the_environment(setting, count):
 def test_a_bad_trusted_proxy_setting_is_a_config_error():
     with pytest.raises(ConfigError, match="'nginx' is not an IP address or network"):
         auth.trusted_proxies({auth.ENV_TRUSTED_PROXIES: "127.0.0.1, nginx"})
+
+
+def test_the_ceiling_forgets_failures_older_than_its_window():
+    """Review of issue 12: the ceiling never decayed, so months of the odd typo (each
+    followed by a right password) made the admin's next typo wait five minutes."""
+    clock = FakeClock()
+    guard = LoginGuard(clock=clock)
+    for _month in range(25):
+        guard.record_failure(auth.Client("admin", "198.51.100.7"))
+        guard.record_success(auth.Client("admin", "198.51.100.7"))
+        clock.advance(30 * 24 * 3600)
+    guard.record_failure(auth.Client("admin", "198.51.100.7"))
+    assert guard.global_throttle.failures == 1
+    assert guard.wait_seconds(auth.Client("admin", "198.51.100.7")) == 0
+    for attempt in range(25):  # a burst now does reach the ceiling...
+        guard.record_failure(auth.Client(f"bot-{attempt}", f"203.0.113.{attempt}"))
+    assert guard.wait_seconds(auth.Client("bot-1", "203.0.113.1")) > 0
+    clock.advance(16 * 60)  # ...and stops pressing once it has been quiet for 15 minutes
+    assert guard.global_throttle.allowed() == 0
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "same"),
+    [
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", True),  # one /64: one client
+        ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+        ("::ffff:203.0.113.5", "203.0.113.5", True),  # IPv4 written as IPv6
+        ("203.0.113.5", "203.0.113.6", False),
+    ],
+)
+def test_an_ipv6_address_counts_by_its_64(first: str, then: str, same: bool) -> None:
+    """Review of issue 12: 500 guesses from new sessions, each from a new address in one
+    IPv6 /64, never waited."""
+    guard = LoginGuard(clock=FakeClock())
+    for attempt in range(5):
+        guard.record_failure(auth.Client(f"s{attempt}", first))
+    assert (guard.wait_seconds(auth.Client("new", then)) > 0) is same
+
+
+def test_a_neighbours_failures_on_a_shared_address_slow_the_admin_only_briefly():
+    """Behind one NAT, someone else's wrong passwords must not keep the admin out for an
+    hour: an address-only wait is capped at the ceiling's five minutes."""
+    clock = FakeClock()
+    guard = LoginGuard(clock=clock)
+    for _attempt in range(12):
+        clock.advance(guard.wait_seconds(auth.Client("neighbour", "203.0.113.5")))
+        guard.record_failure(auth.Client("neighbour", "203.0.113.5"))
+    assert guard.wait_seconds(auth.Client("neighbour", "203.0.113.5")) > 300
+    assert 0 < guard.wait_seconds(auth.Client("admin", "203.0.113.5")) <= 300
