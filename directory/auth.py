@@ -297,7 +297,11 @@ class Client:
         address (an IPv6 address by its /64, the block one connection is given, so
         rotating through it does not start over)."""
         session = (f"session {self.session}",)
-        return session if self.address is None else (*session, f"address {_network(self.address)}")
+        return (
+            session
+            if self.address is None
+            else (*session, f"address {address_network(self.address)}")
+        )
 
 
 class LoginGuard:
@@ -411,8 +415,9 @@ class LoginGuard:
         self.global_throttle.clear()
 
 
-def _network(address: str) -> str:
-    """``address`` as a throttle key: an IPv6 address by its /64, IPv4 as it is."""
+def address_network(address: str) -> str:
+    """``address`` as one client: an IPv6 address by its /64 (the block one connection is
+    given), IPv4 as it is; text that is not an address, unchanged."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -468,11 +473,11 @@ def client_address(
     added) leftwards, skipping trusted proxies: the first address that is not one is the
     client. Anything to its left was written by the client and is never believed.
     """
-    hop = _address(peer) if peer is not None else ipaddress.ip_address("127.0.0.1")
+    hop = _address(peer) if isinstance(peer, str) else ipaddress.ip_address("127.0.0.1")
     if hop is None:
-        return peer
+        return None  # not an IP address (a Unix socket, say): no address to go by
     if not forwarded_for or not _is_trusted(hop, trusted):
-        return None if peer is None else str(hop)
+        return str(hop) if isinstance(peer, str) else None
     for part in reversed(forwarded_for.split(",")):
         previous = _address(part.strip())
         if previous is None:

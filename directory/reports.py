@@ -20,6 +20,8 @@ nothing here imports Streamlit.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
 import os
 import re
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from directory import admin, history, storage
+from directory.auth import address_network
 from directory.errors import (
     ConfigError,
     ReportRateLimitError,
@@ -369,6 +372,23 @@ def _store_error(error: BaseException, path: Path) -> ReportStoreError:
 
 
 # --- the store ------------------------------------------------------------------------------
+
+
+def reporter_token(session: str, address: str | None, *, key: bytes, day: date) -> str:
+    """What a report is stored with to tell its sender apart, and no more.
+
+    With the visitor's ``address``: a keyed hash (HMAC-SHA256, ``key``) of the address
+    (an IPv6 address by its /64) and the ``day``. Reloading the page, which makes a new
+    session, is still the same sender, so one person cannot make a listing look reported
+    by "two visitors", or get round the per-visitor limit, by reloading. ``key`` lives
+    only in the server's memory (never stored): the token cannot be turned back into the
+    address, and tokens of different days cannot be linked. Without an address: the
+    session's own random ``session`` token.
+    """
+    if not address:
+        return session
+    message = f"{address_network(address)} {day.isoformat()}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
 class ReportStore:

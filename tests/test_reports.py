@@ -570,3 +570,23 @@ def test_a_full_disk_refuses_the_write_in_words_and_keeps_the_database(tmp_path)
     assert integrity(db) == "ok"
     written = len(out.splitlines()) - 1
     assert rows(db) == 1 + written  # every thanked-for report is there
+
+
+def test_a_reporter_is_the_same_across_reloads_but_never_stored_as_an_address():
+    """Review of issue 13: each reload was a new "visitor", so one person could put a
+    "may have closed" note on any clinic with two reloads. Reports from one address on
+    one day now share a token that cannot be turned back into the address."""
+    from datetime import date as _date
+
+    key, day = b"k" * 32, _date(2026, 12, 1)
+    token = reports.reporter_token("session-a", "203.0.113.5", key=key, day=day)
+    assert token == reports.reporter_token("session-b", "203.0.113.5", key=key, day=day)
+    assert "203.0.113.5" not in token
+    assert len(token) == 32
+    assert token != reports.reporter_token("session-a", "203.0.113.6", key=key, day=day)
+    later = _date(2026, 12, 2)
+    assert token != reports.reporter_token("session-a", "203.0.113.5", key=key, day=later)
+    assert token != reports.reporter_token("session-a", "203.0.113.5", key=b"j" * 32, day=day)
+    six = [reports.reporter_token("s", f"2001:db8:1:2::{n}", key=key, day=day) for n in (1, 9)]
+    assert six[0] == six[1]  # one IPv6 /64 is one visitor
+    assert reports.reporter_token("session-a", None, key=key, day=day) == "session-a"

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 
 import pandas as pd
@@ -28,6 +28,7 @@ from directory.facts import Row
 from directory.reports import ReportSettings, ReportStore
 from directory.safetext import escape_markdown
 from directory.ui import style
+from directory.ui.admin_session import current_client
 from directory.ui.common import data_path, get_directory, user_message
 
 logger = logging.getLogger(__name__)
@@ -189,12 +190,24 @@ def _close() -> None:
     st.session_state.pop(OPEN_FORM, None)
 
 
+# Per process, in memory only: see reports.reporter_token.
+_TOKEN_KEY = secrets.token_bytes(32)
+
+
 def _session_token() -> str:
     token = st.session_state.get(SESSION_TOKEN)
     if not isinstance(token, str) or not token:
         token = secrets.token_hex(16)
         st.session_state[SESSION_TOKEN] = token
     return token
+
+
+def _reporter() -> str:
+    """This visitor's token for the limits and the flags (their address is not stored)."""
+    address = current_client().address
+    return reports.reporter_token(
+        _session_token(), address, key=_TOKEN_KEY, day=datetime.now(UTC).date()
+    )
 
 
 def _submit(control: str, clinic_id: str) -> None:
@@ -210,7 +223,7 @@ def _submit(control: str, clinic_id: str) -> None:
             clinic_id,
             str(kind),
             state.get(f"{control}-note") or "",
-            session=_session_token(),
+            session=_reporter(),
             known_ids=known,
         )
     except ReportRateLimitError as error:
