@@ -49,7 +49,9 @@ def _invisible_characters() -> str:
     return "".join(chr(c) for c in planes if unicodedata.category(chr(c)) == "Cf")
 
 
-TRIMMED = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + _invisible_characters()
+INVISIBLE_CHARACTERS = _invisible_characters()
+"""Every Unicode format character: invisible, so never the whole of a value."""
+TRIMMED = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + INVISIBLE_CHARACTERS
 """What is trimmed from both ends of every cell of the directory's own columns: white space
 (including no-break spaces) and invisible format characters, so a name made only of
 zero-width characters is empty, and required-value rules see it as empty."""

@@ -385,12 +385,15 @@ class MarkerTable:
     """Each row's modalities as palette indexes, in the data's order."""
     texts: Mapping[str, npt.NDArray[np.object_]]
     """``name``, ``place``, ``phone``, ``tel``, ``site``, ``directions`` and ``id``."""
+    provider: Provider | None = None
+    """The maps site of the directions links (None: the setting)."""
 
     def data(self, rows: pd.DataFrame, modalities: Sequence[str] = ()) -> dict[str, Any]:
-        """:func:`marker_data` of ``rows`` (rows of this table, with any extra columns)."""
+        """:func:`marker_data` of ``rows``: rows of the table this was made of (found by
+        ``id``, which the data file keeps unique), with any extra columns."""
         ids = _texts(rows, "id").tolist()
         if any(clinic_id not in self.position for clinic_id in ids):
-            return marker_table(rows).data(rows, modalities)  # not rows of this table
+            return marker_table(rows, self.provider).data(rows, modalities)  # not rows of ours
         positions = np.fromiter((self.position[i] for i in ids), dtype=np.intp, count=len(ids))
         return self.data_at(positions, rows, modalities)
 
@@ -469,6 +472,7 @@ def marker_table(table: pd.DataFrame, provider: Provider | None = None) -> Marke
         lon=np.round(lons, 5),
         ranks=tuple(ranks_of[value] for value in offered.tolist()),
         texts={name: np.array(column, dtype=object) for name, column in texts.items()},
+        provider=provider,
     )
 
 

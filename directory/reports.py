@@ -35,6 +35,7 @@ from typing import Any
 
 from directory import admin, history, storage
 from directory.auth import address_network
+from directory.csvfile import INVISIBLE_CHARACTERS
 from directory.errors import (
     ConfigError,
     ReportRateLimitError,
@@ -171,12 +172,12 @@ HOURLY_LIMIT_MESSAGE = (
     "Please try again later."
 )
 
-# Removed from notes: C0/C1 controls (NUL included; newlines are kept), invisible
-# formatting and bidirectional overrides (which can make a note read backwards to the
+# Removed from notes: C0/C1 controls (NUL included; newlines are kept), every invisible
+# format character (the data file's own rule, csvfile.INVISIBLE_CHARACTERS: zero-width
+# characters and the bidirectional controls that can make a note read backwards to the
 # admin), and lone surrogates (which SQLite cannot store as UTF-8).
 _UNWANTED = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
-    "\ufeff\ud800-\udfff]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f" + re.escape(INVISIBLE_CHARACTERS) + "\ud800-\udfff]"
 )
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -759,7 +760,16 @@ def resolve_reports(
     if action == "verified":
         clinics = list(dict.fromkeys(report.clinic_id for report in pending))
         saved = admin.mark_verified(data_path, clinics, who=who, based_on=based_on, today=today)
-    closed = store.resolve([report.id for report in pending], action=action, who=who, note=note)
+    try:
+        closed = store.resolve([report.id for report in pending], action=action, who=who, note=note)
+    except (ReportStoreError, ReportRefusedError) as error:
+        if saved is None:
+            raise
+        # The save above stands: say so, or the admin would think nothing changed.
+        raise type(error)(
+            f"The listings were marked verified and saved, but the reports could not be "
+            f"closed: {error}"
+        ) from error
     resolution = Resolution(closed, action, saved)
     entry = {
         "time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),

@@ -92,7 +92,8 @@ def _list(args: argparse.Namespace) -> int:
     print(f"{len(found)} {which}{noun} about {clinics} listing(s) in {store.path}, newest first:")
     for report in found:
         when = report.created_at.strftime("%Y-%m-%d %H:%M UTC")
-        line = f"  #{report.id:<6} {when}  {report.clinic_id}  {report.kind}"
+        clinic, kind = reports.one_line(report.clinic_id), reports.one_line(report.kind)
+        line = f"  #{report.id:<6} {when}  {clinic}  {kind}"
         if args.all:
             line += f"  {report.status}"
             if report.resolved_by:

@@ -37,17 +37,23 @@ WORD_JOINER = "\u2060"
 _FOUND_IN_TEXT = re.compile(r"(?i)(?<=www)(?=\\\.)|(?<=\\:)|(?=\\@)")
 
 
+# Bidirectional embeddings, overrides and isolates: they reorder what is shown (a phone
+# number or a name read backwards), and clinic data has no need of them.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def escape_markdown(text: object) -> str:
     """``text`` as one line of Markdown that shows exactly its characters and does nothing.
 
     No link (written, or autolinked from a web or e-mail address), image, HTML, emphasis,
     heading, list, table, maths, colour, icon or emoji comes out of it, on any Streamlit
     surface that renders Markdown. Missing values (None, NaN) give ``""``; runs of white
-    space, newlines included (they would start new Markdown blocks), become one space.
+    space, newlines included (they would start new Markdown blocks), become one space;
+    bidirectional controls are dropped (they could show text in another order).
     """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
-    flat = " ".join(str(text).split())
+    flat = " ".join(_BIDI_CONTROLS.sub("", str(text)).split())
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
     return _FOUND_IN_TEXT.sub(WORD_JOINER, escaped)
 

@@ -379,6 +379,21 @@ def test_resolve_verified_for_a_removed_listing_closes_nothing(tmp_path):
     assert storage.read_audit_log(data) == []
 
 
+def test_a_verify_saved_but_not_closed_says_the_save_stands(tmp_path, monkeypatch):
+    """Review of issue 13: the listing was re-dated and backed up, then the database was
+    locked, and the admin was told nothing had changed."""
+    data, store = data_with_reports(tmp_path)
+    report = store.submit(A, "wrong_phone", session="s1", known_ids=KNOWN)
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise reports.ReportStoreError("the report database is locked")
+
+    monkeypatch.setattr(store, "resolve", locked)
+    with pytest.raises(reports.ReportStoreError, match="marked verified and saved"):
+        reports.resolve_reports(data, store, [report.id], action="verified", who="D", today=TODAY)
+    assert load_clinics(data).table.set_index("id").loc[A, "last_verified"] == TODAY.isoformat()
+
+
 def test_resolve_dismissed_leaves_the_data_alone(tmp_path):
     data, store = data_with_reports(tmp_path)
     before = data.read_bytes()

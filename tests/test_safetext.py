@@ -64,7 +64,13 @@ def test_no_markdown_character_is_left_live(text: str) -> None:
     assert not re.search(r"[\[\]()<>*_`#$|!:~=\n@]", unescaped)
     assert not _AUTOLINK.search(shown(escaped))
     assert not _SHORTCODE.search(shown(escaped))
-    assert shown(escaped).replace(WORD_JOINER, "") == " ".join(text.split())
+    without_bidi = re.sub("[\u202a-\u202e\u2066-\u2069]", "", text)
+    assert shown(escaped).replace(WORD_JOINER, "") == " ".join(without_bidi.split())
+
+
+def test_bidirectional_controls_cannot_reorder_what_is_shown() -> None:
+    """Review of issue 12: U+202E in a name would show "Call 5550-555" backwards."""
+    assert escape_markdown("Call \u202e5550-555 (303)\u202c now") == "Call 5550\\-555 \\(303\\) now"
 
 
 @pytest.mark.parametrize("missing", [None, float("nan")])

@@ -493,3 +493,36 @@ def test_nearest_further_away_may_be_far_inside_the_same_state():
         )
     )
     assert search(far, SearchQuery(DENVER, radius_miles=5)).nearest_outside_radius.empty
+
+
+# --- plain records for the page's cards ----------------------------------------------------------
+
+
+def _same(record: dict[str, object], expected: dict[str, object]) -> bool:
+    return record.keys() == expected.keys() and all(
+        record[k] == expected[k] or (pd.isna(record[k]) and pd.isna(expected[k])) for k in record
+    )
+
+
+def test_head_records_are_the_result_rows_as_dicts_with_their_own_columns():
+    index = index_of(
+        clinic(id="a", name="Alpha"), clinic(id="b", name="Beta", latitude="39.76"), telehealth()
+    )
+    result = search(index, SearchQuery(DENVER, 25.0))
+    records = index.head_records(result.in_person, 10)
+    expected = result.in_person.to_dict("records")
+    assert [r["id"] for r in records] == ids(result.in_person) == ["a", "b"]
+    assert all(_same(r, e) for r, e in zip(records, expected, strict=True))
+    assert records[1]["distance_miles"] == pytest.approx(result.in_person["distance_miles"][1])
+    assert len(index.head_records(result.in_person, 1)) == 1
+    assert index.head_records(result.in_person.iloc[0:0], 10) == []
+    records[0]["name"] = "changed"  # a copy: the index's own record stays as it was
+    assert index.head_records(result.in_person, 1)[0]["name"] == "Alpha"
+
+
+def test_head_records_of_rows_from_elsewhere_come_from_those_rows():
+    index = index_of(clinic(id="a", name="Alpha"))
+    stranger = pd.DataFrame([{"id": "zz", "name": "Elsewhere"}])
+    assert index.head_records(stranger, 5) == [{"id": "zz", "name": "Elsewhere"}]
+    bare = dataclasses.replace(index, records=())  # an index made without records
+    assert bare.head_records(index.table, 5)[0]["name"] == "Alpha"
