@@ -164,6 +164,24 @@ def test_fix_opens_that_row_alone_in_the_editor_and_its_save_closes_as_fixed(sto
     assert len(editor.value) == 3  # back to every listing
 
 
+def test_a_clinic_reported_closed_can_be_deleted_from_its_fix_view(store, data_file):
+    """Review of issue 13: the one-listing editor could not delete a closed clinic."""
+    ids = seed(store)
+    at = signed_in()
+    at.button(key=admin_reports.action_key("fix", BOSTON)).click().run()
+    [editor] = at.data_editor
+    at.session_state[editor.key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [0]}
+    at.run()
+    at.button(key="admin_edit_review").click().run()
+    no_exception(at)
+    at.button(key="admin_edit_save").click().run()
+    no_exception(at)
+    saved = load_clinics(data_file).table
+    assert BOSTON not in set(saved["id"])
+    assert len(saved) == 2  # only that listing went
+    assert all(status(store, i).status == "fixed" for i in ids[BOSTON])
+
+
 @pytest.fixture
 def deferred(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     """The callables deferred download buttons registered, by file id (the runtime AppTest

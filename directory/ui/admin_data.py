@@ -234,21 +234,23 @@ def render_editor(current: CurrentData, today: date) -> None:
         shown = frame[frame["id"].astype(str).eq(str(focus["clinic"])).to_numpy()]
         st.info(
             f"Showing only {escape_markdown(focus['clinic'])}, from the problem reports. "
-            "Saving a change to it closes its open reports as fixed.",
+            "Saving a change to it (or deleting it, if it has closed) closes its open "
+            "reports as fixed.",
             icon=":material/build:",
         )
         st.button("Show all listings", key="admin_edit_show_all", on_click=_show_all_listings)
     edited = st.data_editor(
         shown,
         key=_widget_key(editor, focus),
-        num_rows="dynamic" if focus is None else "fixed",
+        # Alone, a listing can be changed or deleted (a clinic reported closed), not added to.
+        num_rows="dynamic" if focus is None else "delete",
         hide_index=True,
         width="stretch",
         column_config={name: st.column_config.TextColumn(name) for name in frame.columns},
     )
     if focus is not None:
         # The one-listing view edits a slice: the review and the save see the whole table.
-        merged = frame.copy()
+        merged = frame.drop(index=shown.index.difference(edited.index))  # deleted there
         merged.loc[edited.index, edited.columns] = edited.to_numpy()
         edited = merged
     left, right = st.columns(2)
