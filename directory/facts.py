@@ -120,10 +120,14 @@ def address_texts(table: pd.DataFrame) -> pd.Series:
 
 
 def payment_text(row: Row, _today: date | None = None) -> str:
-    """``Self-pay, Financing (Aetna; Cigna)``, or ``ask the clinic``."""
+    """``Self-pay, Insurance; insurers named: Aetna; Cigna``, or ``ask the clinic``.
+
+    The insurers get their own words: in brackets after the last payment type they read
+    as if they belonged to it ("Medicare (Cigna)").
+    """
     payment = ", ".join(schema.PAYMENT.labels_for(row.get("payment"))) or "ask the clinic"
     insurers = _text(row.get("insurers"))
-    return f"{payment} ({insurers})" if insurers else payment
+    return f"{payment}; insurers named: {insurers}" if insurers else payment
 
 
 def _labels(column: str, vocabulary: schema.Vocabulary) -> Callable[[Row, date], str]:

@@ -358,7 +358,7 @@ def assert_html_only_for_the_stylesheet(at: AppTest) -> None:
 
 def test_at_home_providers_under_nearby_clinics_start_at_five(tmp_path, monkeypatch):
     """Below the clinics nearby, at-home care is the second answer: five, then the rest on
-    request; when it leads (a whole state), the usual ten."""
+    request; when it leads, the usual ten, unless clinics follow (a whole state)."""
     homes = [
         telehealth_row(id=f"home-{n}", name=f"Home Care {n}", service_states="CO") for n in range(8)
     ]
@@ -369,7 +369,10 @@ def test_at_home_providers_under_nearby_clinics_start_at_five(tmp_path, monkeypa
 
     at = start(near="80202")
     assert len(at_home_titles(at)) == 5
-    more = next(b for b in at.button if b.label.startswith("Show 3 more"))
+    more = next(b for b in at.button if b.label == "Show the other 3 providers")
     more.click().run()
     assert len(at_home_titles(at)) == 8
-    assert len(at_home_titles(start(near="Colorado"))) == 8
+    assert len(at_home_titles(start(near="80202", modality="at_home"))) == 8  # they lead
+    state = start(near="Colorado")  # they lead, with clinics below: five, and a way down
+    assert len(at_home_titles(state)) == 5
+    assert "[Skip to the 1 clinic you can visit](#clinics-in-person)" in texts(state)

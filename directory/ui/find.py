@@ -83,7 +83,8 @@ def _render_search(directory: Directory, form: SearchForm) -> None:
     )
     heading_key = "clinics-heading" if at_home_first else results.RESULTS_HEADING
     with st.container(key=heading_key):
-        st.header(listing.summary_sentence(result, unfiltered=unfiltered))
+        anchor = results.CLINICS_ANCHOR if at_home_first else None
+        st.header(listing.summary_sentence(result, unfiltered=unfiltered), anchor=anchor)
         if not at_home_first:
             _render_alternatives(origin.label, origin.alternatives)
         if len(result.in_person) or len(result.nearest_outside_radius):

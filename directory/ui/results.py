@@ -60,9 +60,12 @@ def render_list(
     for position, row in enumerate(index.head_records(rows, shown)):
         _render_card(row, today, key=card_key(section, position))
     if len(rows) > shown:
-        more = min(page_size, len(rows) - shown)
+        more, left = min(page_size, len(rows) - shown), len(rows) - shown
+        noun = "provider" if section == "at_home" else "clinic"
         st.button(
-            f"Show {listing.count_text(more, 'more clinic')} (of {len(rows) - shown:,} left)",
+            f"Show {listing.count_text(more, 'more ' + noun)} (of {left:,} left)"
+            if more < left
+            else f"Show the other {listing.count_text(more, noun)}",
             key=f"more-{section}",
             on_click=_show_more,
             args=(section, shown, page_size),
@@ -77,9 +80,10 @@ def _show_more(section: str, shown: int, page_size: int = PAGE_SIZE) -> None:
 
 def _render_card(row: Row, today: date, *, key: str) -> None:
     with st.container(border=True, key=key):
+        # Visitors' reports first, before the phone number they are about.
+        report_ui.render_flag_note(row)
         # One element for the title and the facts: each element is a message to the browser.
         st.markdown(f"### {listing.clinic_title(row)}\n\n{listing.clinic_markdown(row, today)}")
-        report_ui.render_flag_note(row)
         clinic_id = str(row["id"])
         widget = f"compare-{key}-{clinic_id}"
         chosen = compare_ids()
@@ -155,15 +159,27 @@ def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) ->
         )
 
 
+CLINICS_ANCHOR = "clinics-in-person"
+"""The anchor of the in-person clinics' heading when at-home providers lead the page."""
+
+
 def render_at_home(
     index: ClinicIndex, result: SearchResult, today: date, *, first: bool = False
 ) -> None:
     """At-home (telehealth) providers licensed in the patient's state.
 
     ``first``: they lead the page (a whole-state search, or only at-home care asked for).
+    Leading a whole state's page, a link goes to the clinics below them.
     """
     state = safetext.escape_markdown(result.origin.state)
     st.header(listing.at_home_summary(result) if first else f"Also available at home in {state}")
+    clinics_below = len(result.in_person) if first else 0
+    if clinics_below:
+        # On a phone the clinics would start screens further down: say they are there.
+        st.markdown(
+            f"[Skip to the {listing.count_text(clinics_below, 'clinic')} you can visit]"
+            f"(#{CLINICS_ANCHOR})"
+        )
     if result.at_home.empty:
         st.markdown(
             f"No at-home (telehealth) provider in the list matches your filters in {state}."
@@ -175,7 +191,7 @@ def render_at_home(
     )
     # Below the clinics nearby they are the second answer: a shorter first page keeps the
     # page (and each visit's cost) down; "Show more" brings the rest.
-    page_size = PAGE_SIZE if first else ALSO_AT_HOME_PAGE_SIZE
+    page_size = PAGE_SIZE if first and not clinics_below else ALSO_AT_HOME_PAGE_SIZE
     render_list(index, result.at_home, today, None, section="at_home", page_size=page_size)
 
 
@@ -203,9 +219,15 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
         key="csv",
     )
     count = len(picked_ids) or min(len(pool_ids), PAGE_SIZE)
-    which = "compared " if picked_ids else ("first " if len(pool_ids) > count else "")
+    clinics = listing.count_text(count, "clinic")  # "2 clinics"
+    if picked_ids:
+        label = f"Printable shortlist of the {count} compared {clinics.split(' ', 1)[1]}"
+    elif len(pool_ids) > count:
+        label = f"Printable shortlist of the first {clinics}"
+    else:
+        label = f"Printable shortlist of {clinics}"
     right.download_button(
-        f"Printable shortlist of {which}{listing.count_text(count, 'clinic')}",
+        label,
         lambda: listing.shortlist_html(
             _shortlist(sections, picked_ids),
             f"Clinics near {result.origin.label}",
