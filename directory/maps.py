@@ -391,8 +391,8 @@ class MarkerTable:
     def data(self, rows: pd.DataFrame, modalities: Sequence[str] = ()) -> dict[str, Any]:
         """:func:`marker_data` of ``rows``: rows of the table this was made of (found by
         ``id``, which the data file keeps unique), with any extra columns."""
-        ids = _texts(rows, "id").tolist()
-        if any(clinic_id not in self.position for clinic_id in ids):
+        ids = [str(i) for i in rows["id"].tolist()] if "id" in rows else []
+        if len(ids) != len(rows) or any(clinic_id not in self.position for clinic_id in ids):
             return marker_table(rows, self.provider).data(rows, modalities)  # not rows of ours
         positions = np.fromiter((self.position[i] for i in ids), dtype=np.intp, count=len(ids))
         return self.data_at(positions, rows, modalities)
