@@ -170,6 +170,20 @@ def test_a_relaxation_button_applies_its_change(page: Page, app: AppServer) -> N
     assert page.locator('[class*="st-key-card-in_person-"]').count() > 0
 
 
+def test_the_filter_panel_stays_open_while_filters_are_set(phone: Page, app: AppServer) -> None:
+    """From a new-user trial: the panel closed after every filter (its label counts the
+    filters that are on, and a new label made it a new panel)."""
+    visit(phone, app, "?near=80202")
+    panel = phone.locator(".st-key-filters-panel details")
+    phone.get_by_text("Filter by what matters to you").click()
+    for label in ("Works with VA (Community Care or VA facility)", "Accepting new patients"):
+        phone.get_by_text(label, exact=True).first.click()
+        settle(phone)
+        expect(panel).to_have_attribute("open", "")
+    assert params(phone).get("va") == ["1"]
+    assert params(phone).get("accepting") == ["1"]
+
+
 # --- phone first --------------------------------------------------------------------------------
 
 

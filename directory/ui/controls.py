@@ -56,7 +56,9 @@ def render_controls(form: SearchForm) -> None:
     )
     count = chip_count(form.filters)
     label = "Filter by what matters to you" + (f" ({count} on)" if count else "")
-    with st.expander(label, expanded=False):
+    # A key, so the panel is the same element when its label's count changes: without
+    # one it closed after every filter a patient set.
+    with st.expander(label, expanded=False, key="filters-panel"):
         left, right = st.columns(2)
         for entry in all_filters():
             # Choices on the left; yes/no, price and name on the right.
