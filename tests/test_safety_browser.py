@@ -125,6 +125,9 @@ def test_hostile_data_shows_as_text_on_cards_compare_and_at_home(
     """Findings 1 and 2: names, notes and languages in cards, the Compare labels, the
     at-home list and the chips; nothing becomes a link, an image, maths or an icon."""
     requests = visit(page, hostile_app, "near=80202&radius=25&accepting=1")
+    # Widgets' labels can render a moment after the run ends, on a loaded machine.
+    page.get_by_text("Compare Calm Clinic").first.wait_for()
+    page.get_by_text("Home Calm Clinic").first.wait_for()
     text = shown_text(page)
     assert HOSTILE_NAME in text  # every character shown as typed
     assert "Home " + HOSTILE_NAME in text  # the at-home list
@@ -137,6 +140,7 @@ def test_hostile_data_shows_as_text_on_cards_compare_and_at_home(
 def test_hostile_data_shows_as_text_in_the_nearest_list(page: Page, hostile_app: AppServer) -> None:
     """Finding 1: the "nearest further away" list (nothing within 5 miles of 80903)."""
     requests = visit(page, hostile_app, "near=80903&radius=5")
+    page.get_by_text("Pueblo Calm Clinic").first.wait_for()
     assert "Pueblo " + HOSTILE_NAME in shown_text(page)
     assert_nothing_points_off_site(page, requests)
 
