@@ -77,23 +77,28 @@ def sign_in(
     :class:`directory.auth.LoginGuard`). A missing name is refused before the password
     is checked and does not count as a wrong try.
     """
-    wait = guard.wait_seconds(client)
+    wait = guard.begin_attempt(client)
     if wait > 0:
         return SignIn(
             None, f"Too many wrong passwords. Try again in {auth.format_wait(wait)}.", True
         )
-    clean_name = " ".join(name.split())[:MAX_NAME_CHARS]
-    if not clean_name:
-        return SignIn(None, "Please enter your name: it is recorded with every change you save.")
-    if password_hash is None or not auth.verify_password(password, password_hash):
-        guard.record_failure(client)
-        wait = guard.wait_seconds(client)
-        message = "Wrong password."
-        if wait > 0:
-            message += f" Too many wrong passwords: try again in {auth.format_wait(wait)}."
-        return SignIn(None, message)
-    guard.record_success(client)
-    return SignIn(clean_name)
+    try:
+        clean_name = " ".join(name.split())[:MAX_NAME_CHARS]
+        if not clean_name:
+            return SignIn(
+                None, "Please enter your name: it is recorded with every change you save."
+            )
+        if password_hash is None or not auth.verify_password(password, password_hash):
+            guard.record_failure(client)
+            wait = guard.wait_seconds(client)
+            message = "Wrong password."
+            if wait > 0:
+                message += f" Too many wrong passwords: try again in {auth.format_wait(wait)}."
+            return SignIn(None, message)
+        guard.record_success(client)
+        return SignIn(clean_name)
+    finally:
+        guard.end_attempt(client)
 
 
 # --- the current data ---------------------------------------------------------------------

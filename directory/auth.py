@@ -353,6 +353,8 @@ class LoginGuard:
         self._clients: OrderedDict[str, LoginThrottle] = OrderedDict()
         self._max_clients = max_clients
         self._lock = threading.Lock()
+        self._attempts_lock = threading.Lock()
+        self._in_flight: set[str] = set()
 
     def _find(self, key: str) -> LoginThrottle | None:
         """The throttle of ``key`` if it has one (looking never makes one)."""
@@ -394,6 +396,29 @@ class LoginGuard:
             # is capped like the ceiling's, so nobody else can keep the admin out for long.
             waits = [min(wait, self.global_throttle.max_delay_seconds) for wait in waits]
         return max([*waits, self.global_throttle.allowed()])
+
+    def begin_attempt(self, client: Client | str) -> float:
+        """Reserve one attempt for ``client``: 0 means go ahead (then call
+        :meth:`end_attempt`), else the seconds to wait.
+
+        While one attempt of a session or an address is being checked (scrypt takes a
+        while), another from the same session or address waits for it: otherwise a burst
+        of parallel sessions would all pass the wait check before any failure counted.
+        """
+        keys = _as_client(client).throttle_keys()
+        with self._attempts_lock:
+            wait = self.wait_seconds(client)
+            if wait > 0:
+                return wait
+            if any(key in self._in_flight for key in keys):
+                return 1.0  # the attempt in flight will have counted by then
+            self._in_flight.update(keys)
+            return 0.0
+
+    def end_attempt(self, client: Client | str) -> None:
+        """The attempt :meth:`begin_attempt` reserved is over (counted or not)."""
+        with self._attempts_lock:
+            self._in_flight.difference_update(_as_client(client).throttle_keys())
 
     def record_failure(self, client: Client | str) -> None:
         """Count a wrong password against the client's session, its address and the ceiling."""

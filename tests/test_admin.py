@@ -5,6 +5,8 @@ Real files in ``tmp_path`` throughout; nothing is faked.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -386,3 +388,39 @@ def test_audit_and_backup_frames() -> None:
     problems = admin.problems_frame(parse_clinics(csv_text(row(state="ZZ"))).report.errors)
     assert problems.loc[0, "column"] == "state"
     assert problems.loc[0, "line"] == 2
+
+
+def test_a_burst_of_parallel_guesses_from_one_address_gets_no_more_than_its_free_tries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review of issue 12: the wait check and the failure count were not one step, so
+    parallel sessions from one address all passed the check while scrypt ran."""
+    checked: list[str] = []
+
+    def slow_verify(password: str, encoded: str) -> bool:
+        checked.append(password)
+        time.sleep(0.05)  # as long as scrypt takes, more or less
+        return False
+
+    monkeypatch.setattr(auth, "verify_password", slow_verify)
+    guard = auth.LoginGuard()
+    start = threading.Barrier(20)
+
+    def guess(n: int) -> None:
+        start.wait(timeout=10)
+        for attempt in range(3):
+            admin.sign_in(
+                f"guess {n}-{attempt}",
+                "Mallory",
+                password_hash="scrypt$x",  # noqa: S106 (never checked: verify is faked)
+                guard=guard,
+                client=auth.Client(f"session-{n}", "203.0.113.9"),
+            )
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    assert 1 <= len(checked) <= 5  # at most the address's five free tries
