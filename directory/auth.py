@@ -192,8 +192,7 @@ class LoginThrottle:
         max_delay_seconds: float = 3600,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if max_free_attempts < 1 or base_delay_seconds <= 0 or max_delay_seconds <= 0:
-            raise ValueError("attempts and delays must be positive")
+        _check_limits(max_free_attempts, base_delay_seconds, max_delay_seconds)
         self.max_free_attempts = max_free_attempts
         self.base_delay_seconds = float(base_delay_seconds)
         self.max_delay_seconds = float(max_delay_seconds)
@@ -212,14 +211,24 @@ class LoginThrottle:
             self.failures += 1
             over = self.failures - self.max_free_attempts
             if over >= 0:
-                # The exponent is capped so a long attack cannot overflow the float.
-                delay = self.base_delay_seconds * 2.0 ** min(over, 64)
-                self._locked_until = self._clock() + min(delay, self.max_delay_seconds)
+                delay = _doubling(over, self.base_delay_seconds, self.max_delay_seconds)
+                self._locked_until = self._clock() + delay
 
     def record_success(self) -> None:
         with self._lock:
             self.failures = 0
             self._locked_until = -math.inf
+
+
+def _check_limits(free_attempts: int, base_delay_seconds: float, max_delay_seconds: float) -> None:
+    if free_attempts < 1 or base_delay_seconds <= 0 or max_delay_seconds <= 0:
+        raise ValueError("attempts and delays must be positive")
+
+
+def _doubling(over: int, base_delay_seconds: float, max_delay_seconds: float) -> float:
+    """The wait after ``over`` failures past the free ones: doubling, capped."""
+    # The exponent is capped so a long attack cannot overflow the float.
+    return min(base_delay_seconds * 2.0 ** min(over, 64), max_delay_seconds)
 
 
 class FailureCeiling:
@@ -241,8 +250,7 @@ class FailureCeiling:
         clock: Callable[[], float] = time.monotonic,
         max_kept: int = 10_000,
     ) -> None:
-        if free_attempts < 1 or base_delay_seconds <= 0 or max_delay_seconds <= 0:
-            raise ValueError("attempts and delays must be positive")
+        _check_limits(free_attempts, base_delay_seconds, max_delay_seconds)
         self.free_attempts = free_attempts
         self.base_delay_seconds = float(base_delay_seconds)
         self.max_delay_seconds = float(max_delay_seconds)
@@ -270,7 +278,7 @@ class FailureCeiling:
             over = len(self._times) - self.free_attempts
             if over < 0:
                 return 0.0
-            delay = min(self.base_delay_seconds * 2.0 ** min(over, 64), self.max_delay_seconds)
+            delay = _doubling(over, self.base_delay_seconds, self.max_delay_seconds)
             return max(0.0, self._times[-1] + delay - now)
 
     def record_failure(self) -> None:

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -43,14 +43,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def proxy(tmp_path: Path, replicas: int = 2) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def running(
+    tmp_path: Path, name: str, command: Callable[[int], list[str]]
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The server ``command(port)`` starts on a free loopback port, once it is healthy;
+    stopped after."""
     port = bench_load.free_port()
-    log = (tmp_path / "serve.log").open("wb")
+    log = (tmp_path / f"{name}.log").open("wb")
     process = subprocess.Popen(
-        [
-            *(sys.executable, str(REPO / "deploy" / "serve.py")),
-            *("--port", str(port), "--replicas", str(replicas), "--address", "127.0.0.1"),
-        ],
+        command(port),
         cwd=REPO,
         env=bench_load.server_env(bench_load.DATA),
         stdout=log,
@@ -63,6 +64,17 @@ def proxy(tmp_path: Path, replicas: int = 2) -> Iterator[tuple[str, subprocess.P
     finally:
         _stop(process)
         log.close()
+
+
+def proxy(
+    tmp_path: Path, replicas: int = 2
+) -> contextlib.AbstractContextManager[tuple[str, subprocess.Popen[bytes]]]:
+    def serve(port: int) -> list[str]:
+        script = str(REPO / "deploy" / "serve.py")
+        options = ["--replicas", str(replicas), "--address", "127.0.0.1"]
+        return [sys.executable, script, "--port", str(port), *options]
+
+    return running(tmp_path, "serve", serve)
 
 
 def replica_pids(supervisor: subprocess.Popen[bytes], count: int) -> list[int]:
@@ -133,24 +145,12 @@ def test_a_killed_replica_is_skipped_and_comes_back(tmp_path: Path) -> None:
         assert [v.error for v in views if not v.ok] == []
 
 
-@contextlib.contextmanager
-def replica(tmp_path: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = bench_load.free_port()
-    log = (tmp_path / "replica.log").open("wb")
-    process = subprocess.Popen(
-        [*bench_load.streamlit_command("tuned", port), *options],
-        cwd=REPO,
-        env=bench_load.server_env(bench_load.DATA),
-        stdout=log,
-        stderr=subprocess.STDOUT,
+def replica(
+    tmp_path: Path, *options: str
+) -> contextlib.AbstractContextManager[tuple[str, subprocess.Popen[bytes]]]:
+    return running(
+        tmp_path, "replica", lambda port: [*bench_load.streamlit_command("tuned", port), *options]
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        bench_load.wait_healthy(base, process, STARTUP_S)
-        yield base, process
-    finally:
-        _stop(process)
-        log.close()
 
 
 async def disconnect_mid_run(base: str, query: str) -> None:
