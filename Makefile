@@ -3,6 +3,7 @@
 #   make run [DATA=path/to/clinics.csv]   set up .venv and start the app
 #   make serve [PORT=8080] [REPLICAS=n]    production: replicas behind nginx (deploy/)
 #   make test                             set up .venv, lint, type-check, run all tests
+#   make i18n                             refresh the translation catalogs (directory/locale)
 #   make lint | typecheck | bench | clean | distclean
 #
 # Dependencies are installed only when requirements*.txt change (stamp files in .venv).
@@ -32,7 +33,7 @@ REPLICAS    ?= $(shell nproc 2>/dev/null || echo 2)
 AXE         := node_modules/axe-core/axe.min.js
 PYTEST_ARGS ?=
 
-.PHONY: axe help run serve nginx test test-fast lint typecheck bench chromium clean distclean
+.PHONY: axe help i18n run serve nginx test test-fast lint typecheck bench chromium clean distclean
 
 help:
 	@echo "make run [DATA=path]  start the app (default data: $(DATA))"
@@ -41,6 +42,7 @@ help:
 	@echo "make test-fast        lint, type-check and run the tests not marked slow"
 	@echo "make lint             ruff check + ruff format --check"
 	@echo "make typecheck        mypy (paths from [tool.mypy] files in pyproject.toml)"
+	@echo "make i18n             extract the patient text and update directory/locale/*/messages.po"
 	@echo "make bench            run every benchmarks/bench_*.py"
 	@echo "make clean            remove caches and test artifacts (keeps .venv)"
 	@echo "make distclean        clean, and remove .venv too"
@@ -127,6 +129,19 @@ $(AXE): package.json package-lock.json
 	fi
 
 axe: $(AXE)
+
+# ------------------------------------------------------------------ translations
+# Extract every marked message (_, ngettext, N_) into the template, then merge it into each
+# language's catalog: new messages arrive empty, changed ones fuzzy, so a translator (and
+# tests/test_i18n.py, which refuses empty and fuzzy entries) sees exactly what needs work.
+# The app reads the .po files themselves at start (directory/i18n.py): nothing to compile.
+LOCALE := directory/locale
+i18n: $(RUNTIME_STAMP)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg --add-comments=TRANSLATORS: \
+		--add-location=file --sort-by-file --width=88 --project="Ketamine Clinic Finder" \
+		-o $(LOCALE)/messages.pot .
+	$(VENV)/bin/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages \
+		--width=88 --ignore-obsolete
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

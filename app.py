@@ -1,18 +1,28 @@
 """Ketamine Clinic Finder: the Streamlit entry point (``streamlit run app.py``).
 
-Pages live in ``directory/ui``; this file only sets up the page, shows the
-crisis line on every page and hands over to the navigation.
+Pages live in ``directory/ui``; this file only sets up the page and its language, shows
+the crisis line on every page and hands over to the navigation.
 """
 
 import streamlit as st
 
+from directory.i18n import gettext as _
 from directory.ui.common import render_crisis_line
+from directory.ui.language import (
+    activate_session_language,
+    page_title,
+    render_language_switch,
+)
 from directory.ui.style import apply_stylesheet, crisis_skip_link
+
+ADMIN_PAGE = "for_admins"
+"""The admin page's URL path: it has no language switch (it stays in English)."""
 
 # An emoji favicon, not ":material/...": Streamlit fetches material favicons from Google's
 # font CDN, and the app makes no third-party requests. No page_title here: each page's
 # title names the page in the browser tab ("Find a clinic · Ketamine Clinic Finder").
 st.set_page_config(page_icon="🧭", layout="wide")
+activate_session_language()
 apply_stylesheet()
 render_crisis_line()
 crisis_skip_link()
@@ -20,21 +30,24 @@ page = st.navigation(
     [
         st.Page(
             "directory/ui/pages/find_a_clinic.py",
-            title="Find a clinic",
+            title=_("Find a clinic"),
             icon=":material/search:",
             default=True,
         ),
         st.Page(
             "directory/ui/pages/about_ketamine_care.py",
-            title="About ketamine care",
+            title=_("About ketamine care"),
             icon=":material/menu_book:",
         ),
         st.Page(
             "directory/ui/pages/for_admins.py",
-            title="For admins",
+            title=_("For admins"),
             icon=":material/admin_panel_settings:",
+            url_path=ADMIN_PAGE,
         ),
     ]
 )
-st.set_page_config(page_title=f"{page.title} · Ketamine Clinic Finder")
+if page.url_path != ADMIN_PAGE:
+    render_language_switch()
+st.set_page_config(page_title=page_title(page.title))
 page.run()

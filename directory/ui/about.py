@@ -6,9 +6,11 @@ import streamlit as st
 
 from directory import content
 from directory.ui.common import render_footer
+from directory.ui.language import sync_url_language
 
 
 def render() -> None:
+    sync_url_language()
     st.title("About ketamine care")
     st.markdown(content.DISCLAIMER_MARKDOWN)
     for title, body in content.ABOUT_SECTIONS:

@@ -15,7 +15,7 @@ from directory.errors import DataFileError, DirectoryError, PlaceError
 from directory.geocoding import resolve_place
 from directory.params import SearchForm
 from directory.search import search
-from directory.ui import controls, map_view, results, search_state, style
+from directory.ui import controls, language, map_view, results, search_state, style
 from directory.ui.common import (
     Directory,
     get_directory,
@@ -44,7 +44,7 @@ def render() -> None:
     form = search_state.current_search()
     controls.render_controls(form)
     controls.render_chips(form)
-    search_state.sync_url(form)
+    search_state.sync_url(form, language.url_params())
     if not form.near:
         st.markdown(content.HOW_TO_USE_MARKDOWN)
         clinics = directory.index.table[directory.index.is_clinic]

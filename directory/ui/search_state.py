@@ -15,6 +15,7 @@ page, say), so the search itself lives in session state as one
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -80,9 +81,12 @@ def add_notice(message: str) -> None:
     st.session_state[NOTICES] = [*queued, message]
 
 
-def sync_url(form: SearchForm) -> None:
-    """Keep the address bar equal to the search: it can be bookmarked, shared and gone back to."""
-    wanted = form.to_params()
+def sync_url(form: SearchForm, extra: Mapping[str, str] | None = None) -> None:
+    """Keep the address bar equal to the search: it can be bookmarked, shared and gone back to.
+
+    ``extra`` is what else the link keeps (the language, :func:`language.url_params`).
+    """
+    wanted = {**form.to_params(), **(extra or {})}
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     if {k: v if isinstance(v, list) else [v] for k, v in wanted.items()} != current:
         st.query_params.from_dict(wanted)

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from directory import i18n
+from directory.i18n import N_
+from directory.i18n import gettext as _
+
 STYLESHEET = Path(__file__).with_name("app.css")
+SKIP_LINK_LABEL = N_("Crisis help: call or text 988")
 _CLASS_NAME = re.compile(r"^st-key-[A-Za-z0-9_-]+$")
 
 # Runs in the page (components v2 mount in the app's DOM, not an iframe). It focuses the
@@ -41,22 +46,29 @@ export default function (component) {
 
 
 # Puts "Crisis help: call or text 988" first in the keyboard order of every page: a skip
-# link (hidden until focused, as skip links are) that moves focus onto the crisis line.
+# link (hidden until focused, as skip links are) that moves focus onto the crisis line. It
+# also sets the page's language (``<html lang>``), so screen readers speak Spanish as Spanish.
 _SKIP_JS = """
-export default function () {
+export default function (component) {
+    const data = component.data || {};
+    if (typeof data.lang === "string" && /^[a-z]{2}$/.test(data.lang)) {
+        document.documentElement.lang = data.lang;
+    }
     const block = document.querySelector(".st-key-crisis");
     if (block && !block.id) { block.id = "crisis-line"; }
-    if (document.getElementById("crisis-skip-link")) { return; }
-    const link = document.createElement("a");
-    link.id = "crisis-skip-link";
-    link.href = "#crisis-line";
-    link.textContent = "Crisis help: call or text 988";
-    link.addEventListener("click", (event) => {
-        event.preventDefault();
-        const first = document.querySelector(".st-key-crisis a");
-        if (first) { first.focus(); }
-    });
-    document.body.insertBefore(link, document.body.firstChild);
+    let link = document.getElementById("crisis-skip-link");
+    if (!link) {
+        link = document.createElement("a");
+        link.id = "crisis-skip-link";
+        link.href = "#crisis-line";
+        link.addEventListener("click", (event) => {
+            event.preventDefault();
+            const first = document.querySelector(".st-key-crisis a");
+            if (first) { first.focus(); }
+        });
+        document.body.insertBefore(link, document.body.firstChild);
+    }
+    link.textContent = String(data.label || "");
 }
 """
 
@@ -67,8 +79,9 @@ def _skip_component():  # type: ignore[no-untyped-def]
 
 
 def crisis_skip_link() -> None:
-    """Make the crisis line the first stop for the keyboard on this page."""
-    _skip_component()(key="crisis-skip", height=0)
+    """Make the crisis line the first stop for the keyboard, and name the page's language."""
+    data = {"label": _(SKIP_LINK_LABEL), "lang": i18n.language()}
+    _skip_component()(key="crisis-skip", data=data, height=0)
 
 
 @cache
