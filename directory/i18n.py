@@ -63,7 +63,7 @@ def language() -> str:
     chosen = _active.get()
     if chosen is None and _resolver is not None:
         chosen = _resolver()
-    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+    return chosen if chosen is not None and chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def activate(code: str) -> None:
@@ -83,7 +83,7 @@ def using(code: str) -> Iterator[None]:
 
 def set_resolver(resolver: Callable[[], str | None] | None) -> None:
     """Where :func:`language` asks when nothing was activated (the page's session)."""
-    global _resolver  # noqa: PLW0603 (one process-wide hook, installed once by the page)
+    global _resolver  # one process-wide hook, installed once by the page
     _resolver = resolver
 
 

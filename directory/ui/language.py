@@ -30,7 +30,7 @@ def browser_language() -> str:
     """The supported language the browser prefers, else English."""
     try:
         locale = st.context.locale
-    except Exception:  # noqa: BLE001 (no browser context, as in AppTest: the default)
+    except (AttributeError, RuntimeError):  # no browser context (bare mode): the default
         locale = None
     return language_from_tag(locale) or i18n.DEFAULT_LANGUAGE
 
@@ -68,7 +68,7 @@ def sync_url_language() -> None:
 
 
 def render_language_switch() -> None:
-    """"English | Español" at the top of a patient page."""
+    """ "English | Español" at the top of a patient page."""
     st.segmented_control(
         SWITCH_LABEL,
         list(LANGUAGES),
