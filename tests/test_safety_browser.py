@@ -119,20 +119,23 @@ def shown_text(page: Page) -> str:
     return page.locator("body").inner_text().replace(WORD_JOINER, "")
 
 
+@pytest.mark.parametrize("lang", ["", "lang=es&"], ids=["English", "Spanish"])
 def test_hostile_data_shows_as_text_on_cards_compare_and_at_home(
-    page: Page, hostile_app: AppServer
+    page: Page, hostile_app: AppServer, lang: str
 ) -> None:
     """Findings 1 and 2: names, notes and languages in cards, the Compare labels, the
-    at-home list and the chips; nothing becomes a link, an image, maths or an icon."""
-    requests = visit(page, hostile_app, "near=80202&radius=25&accepting=1")
+    at-home list and the chips; nothing becomes a link, an image, maths or an icon. In
+    Spanish too: the data goes into translated sentences, escaped the same way."""
+    requests = visit(page, hostile_app, lang + "near=80202&radius=25&accepting=1")
+    compare = page.locator('[data-testid="stCheckbox"]').filter(has_text="Calm Clinic")
     # Widgets' labels can render a moment after the run ends, on a loaded machine.
-    page.get_by_text("Compare Calm Clinic").first.wait_for()
+    compare.first.wait_for()
     page.get_by_text("Home Calm Clinic").first.wait_for()
     text = shown_text(page)
     assert HOSTILE_NAME in text  # every character shown as typed
     assert "Home " + HOSTILE_NAME in text  # the at-home list
     assert HOSTILE_NOTES in text
-    assert "Compare " + HOSTILE_NAME in text  # the checkbox label
+    assert HOSTILE_NAME in compare.first.inner_text().replace(WORD_JOINER, "")  # its label
     assert page.locator(".katex, [data-testid='stIconMaterial']:text('call')").count() == 0
     assert_nothing_points_off_site(page, requests)
 
@@ -154,6 +157,9 @@ def test_hostile_data_shows_as_text_in_the_nearest_list(page: Page, hostile_app:
         "near=" + quote("[Call 988 now](https://evil.example/phish)"),
         "near=80202&modality=" + quote("https://evil.example/m")
         + "&va=" + quote("www.evil.example") + "&radius=" + quote("help@evil.example"),
+        "lang=es&near=80202&modality=" + quote("https://evil.example/m")
+        + "&va=" + quote("www.evil.example") + "&radius=" + quote("help@evil.example"),
+        "lang=es&near=" + quote("[Llame al 988](https://evil.example/phish)"),
     ],
 )  # fmt: skip
 def test_hostile_shared_links_are_reflected_as_text(
