@@ -30,6 +30,8 @@ from geopy.location import Location
 
 from directory.errors import AmbiguousPlaceError, PlaceError, PlaceNotFoundError
 from directory.gazetteer import STATE_CODES, get_gazetteer
+from directory.i18n import gettext as _
+from directory.i18n import ngettext
 from directory.offline_geocoder import (
     MAX_MILES_FROM_US,
     OFFLINE_USER_AGENT,
@@ -50,6 +52,7 @@ from directory.placetext import (
     MAX_QUERY_CHARS,
     address_tail,
     clean_query,
+    format_hint,
     in_lat_lon_range,
     not_found,
     quote,
@@ -150,7 +153,8 @@ def _geocode_elsewhere(geocoder: GeocoderLike, text: str) -> list[Location]:
     except Exception as error:
         # Third-party geocoders raise all sorts (timeouts, HTTP errors); the patient
         # needs one kind of message, not a traceback.
-        raise PlaceError(f"We couldn't look up {quote(text)} right now. {FORMAT_HINT}") from error
+        message = _("We couldn't look up {place} right now. {hint}")
+        raise PlaceError(message.format(place=quote(text), hint=format_hint())) from error
     if found is None:
         found = []
     elif not isinstance(found, list):
@@ -209,9 +213,19 @@ def _ambiguous(city: str, labels: list[str]) -> AmbiguousPlaceError:
     states = [label.rsplit(", ", 1)[-1] for label in labels]
     named = ", ".join(states[:_STATES_NAMED])
     more = len(states) - _STATES_NAMED
-    listed = f"{named} and {more} more" if more > 0 else named
-    message = (
-        f"There are places called {city} in {len(states)} states ({listed}). "
-        f"Add the state, like {labels[0]}."
+    if more > 0:
+        # TRANSLATORS: {states} is a list of state codes ("CO, PA, NC").
+        listed = ngettext("{states} and {count} more", "{states} and {count} more", more)
+        listed = listed.format(states=named, count=more)
+    else:
+        listed = named
+    message = ngettext(
+        "There are places called {city} in {count} state ({states}). "
+        "Add the state, like {example}.",
+        "There are places called {city} in {count} states ({states}). "
+        "Add the state, like {example}.",
+        len(states),
     )
-    return AmbiguousPlaceError(message, labels)
+    return AmbiguousPlaceError(
+        message.format(city=city, count=len(states), states=listed, example=labels[0]), labels
+    )

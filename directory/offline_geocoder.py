@@ -24,6 +24,8 @@ from geopy.point import Point
 from directory.distance import great_circle_miles
 from directory.errors import PlaceError, PlaceNotFoundError
 from directory.gazetteer import CityMatch, Gazetteer, get_gazetteer, normalize_state, prominence
+from directory.i18n import format_number
+from directory.i18n import gettext as _
 from directory.origin import Precision
 from directory.placenames import Nickname, exact_state, find_nickname, state_name
 from directory.placetext import (
@@ -150,8 +152,10 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
             return [self._zip_location(zip5, text)]
         if is_digits_only(text):
             raise PlaceError(
-                f"{quote(text)} isn't a ZIP code: ZIP codes have 5 digits, like 80202. "
-                "You can also type a city and state (Denver, CO)."
+                _(
+                    "{typed} isn't a ZIP code: ZIP codes have 5 digits, like 80202. "
+                    "You can also type a city and state (Denver, CO)."
+                ).format(typed=quote(text))
             )
         point = coordinates(text)
         if point is not None:
@@ -169,9 +173,12 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
             city, state_text = parts
             state = normalize_state(state_text)
             if state is None:
+                message = _(
+                    "We couldn't find {place}: {state} isn't a US state we know. "
+                    "Use its name or two-letter code, like Denver, CO."
+                )
                 raise PlaceNotFoundError(
-                    f"We couldn't find {quote(text)}: {quote(state_text)} isn't a US state "
-                    "we know. Use its name or two-letter code, like Denver, CO.",
+                    message.format(place=quote(text), state=quote(state_text)),
                     self.gazetteer.suggest_cities(city),
                 )
             return [self._city_in(city, state, text)]
@@ -188,22 +195,29 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
         return _location(query, label, lat, lon, state, "zip", city=city, zip5=zip5)
 
     def _coordinates_location(self, lat: float, lon: float, query: str) -> Location:
+        # Coordinates in messages are written as the place box reads them, with a decimal
+        # point in every language.
         if not in_lat_lon_range(lat, lon):
             swapped = abs(lon) <= 90.0 and abs(lat) <= 180.0
             if swapped and is_near_us(self.gazetteer, lon, lat):
-                hint = f" Latitude comes first: did you mean {lon:.4f}, {lat:.4f}?"
+                message = _(
+                    "Latitude must be between -90 and 90 and longitude between -180 and 180, "
+                    "like 39.74, -104.99. Latitude comes first: did you mean {lat}, {lon}?"
+                ).format(lat=f"{lon:.4f}", lon=f"{lat:.4f}")
             else:
-                hint = ""
-            raise PlaceError(
-                "Latitude must be between -90 and 90 and longitude between -180 and 180, "
-                f"like 39.74, -104.99.{hint}"
-            )
+                message = _(
+                    "Latitude must be between -90 and 90 and longitude between -180 and 180, "
+                    "like 39.74, -104.99."
+                )
+            raise PlaceError(message)
         try:
             return self._nearest_zip_location(lat, lon, query)
         except PlaceError as outside:
             if lon > 0.0 and is_near_us(self.gazetteer, lat, -lon):
+                # TRANSLATORS: {problem} is the sentence saying the point is outside the US.
+                message = _("{problem} US longitudes are negative: did you mean {lat}, {lon}?")
                 raise PlaceError(
-                    f"{outside} US longitudes are negative: did you mean {lat:.4f}, {-lon:.4f}?"
+                    message.format(problem=outside, lat=f"{lat:.4f}", lon=f"{-lon:.4f}")
                 ) from None
             raise
 
@@ -211,13 +225,19 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
         zip5, miles = nearest_zip_miles(self.gazetteer, lat, lon)
         point = self.gazetteer.zip_point(zip5)
         if point is None or not miles <= MAX_MILES_FROM_US:
-            raise PlaceError(
-                f"That point ({lat:.4f}, {lon:.4f}) is about {miles:,.0f} miles from the nearest "
-                "US ZIP code, and this directory only covers the United States."
+            message = _(
+                "That point ({lat}, {lon}) is about {miles} miles from the nearest US ZIP code, "
+                "and this directory only covers the United States."
             )
-        _, _, state, city = point
+            raise PlaceError(
+                message.format(lat=f"{lat:.4f}", lon=f"{lon:.4f}", miles=format_number(miles))
+            )
+        state, city = point[2], point[3]
         # Two decimals (about 1 km): what "Use my location" sends, and no false precision.
-        label = f"{lat:.2f}, {lon:.2f} (near {city}, {state} {zip5})"
+        # TRANSLATORS: a point the patient gave, shown back with the ZIP code nearest it.
+        label = _("{lat}, {lon} (near {place})").format(
+            lat=f"{lat:.2f}", lon=f"{lon:.2f}", place=f"{city}, {state} {zip5}"
+        )
         return _location(query, label, lat, lon, state, "coordinates", city=city, zip5=zip5)
 
     def _places_without_comma(self, place: str, query: str) -> list[Location]:
@@ -266,8 +286,10 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
             if precision == "state" or match.state != state
         ]
         named_state = exact_state(place)
-        if precision != "state" and named_state is not None and named_state != state:
-            others.append(self._state_location(named_state, query))  # "LA" is also Louisiana
+        # A nickname that is also a state's name: "LA" is also Louisiana, and "Nueva York"
+        # (the city) also the state. Not "DC": the city of Washington is the whole District.
+        if precision != "state" and named_state is not None and named_state != "DC":
+            others.append(self._state_location(named_state, query))
         return others
 
     def _city_in(self, city: str, state: str, query: str) -> Location:
@@ -286,7 +308,7 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc, unused-ignore]  # geopy: 
     def _nickname_location(self, nickname: Nickname, query: str) -> Location:
         point = self.gazetteer.zip_point(nickname.zip) if nickname.zip else None
         if point is not None:
-            lat, lon, state, _ = point
+            lat, lon, state = point[0], point[1], point[2]
             label = f"{nickname.city}, {nickname.state}"
             return _location(
                 query, label, lat, lon, state, "city", city=nickname.city, zip5=nickname.zip

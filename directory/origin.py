@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from directory.errors import PlaceError
+from directory.i18n import gettext as _
 
 __all__ = ["PRECISIONS", "GeocoderLike", "Origin", "Precision"]
 
@@ -53,6 +54,8 @@ class Origin:
         lat, lon = self.lat, self.lon
         if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
             raise PlaceError(
-                "That is not a point on the map: latitude must be between -90 and 90 and "
-                "longitude between -180 and 180, like 39.74, -104.99."
+                _(
+                    "That is not a point on the map: latitude must be between -90 and 90 and "
+                    "longitude between -180 and 180, like 39.74, -104.99."
+                )
             )

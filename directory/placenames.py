@@ -8,6 +8,11 @@ the same place; :func:`proper_city_name` turns the USPS spelling
 (``"Mcallen"``, ``"O Fallon"``) into the one people write (``"McAllen"``,
 ``"O'Fallon"``); :data:`NICKNAMES` is the one table of nicknames and New York
 City boroughs.
+
+Spanish names of states and of a few well-known cities (``"Nuevo México"``,
+``"Carolina del Norte"``, ``"Nueva York"``, ``"Filadelfia"``) are synonyms here: data,
+not translations, so they find the same place whatever language the page is in, and the
+place is shown back under its English name.
 """
 
 from __future__ import annotations
@@ -46,6 +51,35 @@ _STATE_ALIASES: dict[str, str] = {
     "virgin islands of the united states": "VI",
     "cnmi": "MP",
     "northern marianas": "MP",
+    # Spanish names (accents are dropped before the lookup: "nuevo méxico" is "nuevo mexico").
+    # Names that are the same in both languages (Florida, California, Texas, Oregón...) need
+    # no entry, and names `us` already matches by sound ("Luisiana", "Pensilvania") are
+    # here anyway, so they are exact (and so found when typed alone).
+    "carolina del norte": "NC",
+    "carolina del sur": "SC",
+    "dakota del norte": "ND",
+    "dakota del sur": "SD",
+    "luisiana": "LA",
+    "misisipi": "MS",
+    "misuri": "MO",
+    "nueva jersey": "NJ",
+    "nuevo hampshire": "NH",
+    "nueva hampshire": "NH",
+    "nuevo mexico": "NM",
+    "nuevo mejico": "NM",
+    "nueva york": "NY",
+    "estado de nueva york": "NY",
+    "pensilvania": "PA",
+    "hawai": "HI",
+    "tenesi": "TN",
+    "virginia occidental": "WV",
+    "distrito de columbia": "DC",
+    "islas virgenes": "VI",
+    "islas virgenes de los estados unidos": "VI",
+    "islas virgenes estadounidenses": "VI",
+    "samoa americana": "AS",
+    "islas marianas del norte": "MP",
+    "marianas del norte": "MP",
 }
 
 # Word forms people type interchangeably in US place names; both sides map to the short form.
@@ -216,6 +250,9 @@ def _proper_part(part: str) -> str:
 def _clean_state_text(text: str) -> str:
     # Periods go without a trace so "D.C." becomes "dc"; other punctuation splits words.
     without_periods = text.replace(".", "")
+    if not without_periods.isascii():  # accents go too: "Hawái" is "hawai"
+        decomposed = unicodedata.normalize("NFKD", without_periods)
+        without_periods = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(_NON_WORD.sub(" ", without_periods).casefold().split())
 
 
@@ -289,6 +326,8 @@ _DC = Nickname("Washington", "DC")
 _LA = Nickname("Los Angeles", "CA")
 _SF = Nickname("San Francisco", "CA")
 _BRONX = Nickname("Bronx", "NY")
+_PHILADELPHIA = Nickname("Philadelphia", "PA")
+_NEW_ORLEANS = Nickname("New Orleans", "LA")
 
 #: Nicknames and New York City boroughs, keyed by :func:`normalize_city`. Kept small on
 #: purpose: each one is a name a patient plausibly types alone and means one place by.
@@ -297,7 +336,7 @@ _BRONX = Nickname("Bronx", "NY")
 #: Queens has no USPS city (its ZIPs are named for neighbourhoods), so it stands at 11367,
 #: between Jamaica and Flushing; Manhattan (USPS "New York") at 10036, Midtown.
 NICKNAMES: dict[str, Nickname] = {
-    "philly": Nickname("Philadelphia", "PA"),
+    "philly": _PHILADELPHIA,
     "nyc": _NYC,
     "n y c": _NYC,
     "new york city": _NYC,
@@ -310,13 +349,22 @@ NICKNAMES: dict[str, Nickname] = {
     "dc": _DC,  # also "D.C.": the key joins a lone D to what follows
     "washington dc": _DC,
     "vegas": Nickname("Las Vegas", "NV"),
-    "nola": Nickname("New Orleans", "LA"),
+    "nola": _NEW_ORLEANS,
     "queens": Nickname("Queens", "NY", zip="11367"),
     "manhattan": Nickname("Manhattan", "NY", zip="10036"),
     "brooklyn": Nickname("Brooklyn", "NY"),
     "bronx": _BRONX,
     "the bronx": _BRONX,
     "staten island": Nickname("Staten Island", "NY"),
+    # Spanish names of cities (see the module docstring). "Nueva York" alone is the city, as
+    # Spanish speakers use it, and the state is offered too ("estado de Nueva York" is the
+    # state); Spanish names that are the same as the English (San Antonio, Los Ángeles, San
+    # Francisco) need no entry.
+    "nueva york": _NYC,
+    normalize_city("ciudad de Nueva York"): _NYC,
+    "filadelfia": _PHILADELPHIA,
+    "nueva orleans": _NEW_ORLEANS,  # also "Nueva Orleáns": keys have no accents
+    "cayo hueso": Nickname("Key West", "FL"),
 }
 
 

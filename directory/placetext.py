@@ -13,6 +13,8 @@ import re
 import unicodedata
 
 from directory.errors import PlaceError, PlaceNotFoundError
+from directory.i18n import N_
+from directory.i18n import gettext as _
 
 __all__ = [
     "FORMAT_HINT",
@@ -21,6 +23,8 @@ __all__ = [
     "clean_query",
     "comma_parts",
     "coordinates",
+    "either",
+    "format_hint",
     "in_lat_lon_range",
     "is_digits_only",
     "not_found",
@@ -32,9 +36,12 @@ __all__ = [
     "zip_in_text",
 ]
 
-FORMAT_HINT = (
+# TRANSLATORS: the examples are typed as they are ("39.74, -104.99" with points): they are
+# what the place box reads.
+FORMAT_HINT = N_(
     "Try a ZIP code (80202), a city and state (Denver, CO), or coordinates (39.74, -104.99)."
 )
+"""The formats that work, in English; :func:`format_hint` gives it in the page's language."""
 #: Longer input is not a place; also keeps the fuzzy matching cheap.
 MAX_QUERY_CHARS = 200
 
@@ -69,12 +76,12 @@ def clean_query(text: str) -> str:
         )
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_CHARS:
-        raise PlaceError(f"That is too long for a place name. {FORMAT_HINT}")
+        raise PlaceError(_("That is too long for a place name. {hint}").format(hint=format_hint()))
     text = strip_country(text).strip(" ,;:")
     if not text:
-        raise PlaceError(f"Please type a place to search near. {FORMAT_HINT}")
+        raise PlaceError(_("Please type a place to search near. {hint}").format(hint=format_hint()))
     if not any(char.isalnum() for char in text):
-        raise PlaceError(f"That doesn't look like a place. {FORMAT_HINT}")
+        raise PlaceError(_("That doesn't look like a place. {hint}").format(hint=format_hint()))
     return text
 
 
@@ -160,22 +167,51 @@ def address_tail(query: str) -> str | None:
 # ----------------------------------------------------------------------------- messages
 
 
+# Every message is looked up when it is raised, in the language of the page run raising it
+# (the command line's is English), so nothing here holds translated text across sessions.
+
+
+def format_hint() -> str:
+    """:data:`FORMAT_HINT` in the active language: the sentence every refusal ends with."""
+    return _(FORMAT_HINT)
+
+
 def quote(text: str) -> str:
     """``text`` in quotes, as a message shows what was typed."""
-    return f"'{text}'"
+    # TRANSLATORS: how a message quotes what the patient typed: 'Denver'.
+    return _("'{text}'").format(text=text)
+
+
+def either(places: list[str]) -> str:
+    """The places offered, as one choice: ``"Brooklyn, NY or Brookline, MA"``."""
+    if not places:
+        return ""
+    joined = places[0]
+    for place in places[1:]:
+        # TRANSLATORS: two places offered as a choice ("Brooklyn, NY or Brookline, MA");
+        # {first} may itself be a choice of places ("A or B").
+        joined = _("{first} or {second}").format(first=joined, second=place)
+    return joined
 
 
 def not_found(query: str, suggestions: list[str]) -> PlaceNotFoundError:
     """The error for a place that is not known, offering ``suggestions`` if there are any."""
     if suggestions:
-        message = f"We couldn't find {quote(query)}. Did you mean {' or '.join(suggestions)}?"
+        message = _("We couldn't find {place}. Did you mean {suggestions}?").format(
+            place=quote(query), suggestions=either(suggestions)
+        )
     else:
-        message = f"We couldn't find {quote(query)}. {FORMAT_HINT}"
+        message = _("We couldn't find {place}. {hint}").format(
+            place=quote(query), hint=format_hint()
+        )
     return PlaceNotFoundError(message, suggestions)
 
 
 def unknown_zip(zip5: str) -> PlaceNotFoundError:
     """The error for a well-formed ZIP code that does not exist."""
     return PlaceNotFoundError(
-        f"We couldn't find ZIP code {zip5}. Check the number, or try a city and state (Denver, CO)."
+        _(
+            "We couldn't find ZIP code {zip}. Check the number, or try a city and state "
+            "(Denver, CO)."
+        ).format(zip=zip5)
     )

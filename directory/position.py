@@ -19,6 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from directory.i18n import N_
+from directory.i18n import gettext as _
+
 __all__ = [
     "DECIMALS",
     "MAX_ACCURACY_M",
@@ -61,22 +64,23 @@ _BROWSER_ERRORS = frozenset(
     }
 )
 
-_TYPE_INSTEAD = "You can type your ZIP code or city instead."
+# In English; problem_message() gives them in the page's language.
 _MESSAGES: Mapping[LocationProblem, str] = {
-    LocationProblem.DENIED: (
-        "Your browser didn't share your location, and that's fine. " + _TYPE_INSTEAD
+    LocationProblem.DENIED: N_(
+        "Your browser didn't share your location, and that's fine. "
+        "You can type your ZIP code or city instead."
     ),
-    LocationProblem.OUTSIDE_US: (
+    LocationProblem.OUTSIDE_US: N_(
         "Your location seems to be outside the United States, and this directory only "
         "covers the US. You can type a US ZIP code or city instead."
     ),
 }
-_DEFAULT_MESSAGE = "We couldn't get your location. " + _TYPE_INSTEAD
+_DEFAULT_MESSAGE = N_("We couldn't get your location. You can type your ZIP code or city instead.")
 
 
 def problem_message(problem: LocationProblem) -> str:
-    """A plain, calm sentence for the patient that says what to do instead."""
-    return _MESSAGES.get(problem, _DEFAULT_MESSAGE)
+    """A plain, calm sentence for the patient that says what to do instead (translated)."""
+    return _(_MESSAGES.get(problem, _DEFAULT_MESSAGE))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from geopy.location import Location
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from directory import i18n
 from directory.errors import (
     AmbiguousPlaceError,
     DirectoryError,
@@ -425,3 +426,94 @@ def test_online_geocoder_works_as_the_fallback() -> None:
     assert resolve_place(WHITE_HOUSE, online_fallback=online).precision == "address"
     assert resolve_place(WHITE_HOUSE, online_fallback=online).precision == "address"
     assert fake.calls == [WHITE_HOUSE]
+
+
+# --------------------------------------------------------------------- Spanish names
+
+
+@pytest.mark.parametrize(
+    ("spanish", "english"),
+    [
+        ("Nuevo México", "New Mexico"),
+        ("Nuevo Mexico", "New Mexico"),
+        ("Luisiana", "Louisiana"),
+        ("Carolina del Norte", "North Carolina"),
+        ("Carolina del Sur", "South Carolina"),
+        ("Dakota del Norte", "North Dakota"),
+        ("Dakota del Sur", "South Dakota"),
+        ("Pensilvania", "Pennsylvania"),
+        ("Misisipi", "Mississippi"),
+        ("Misisipí", "Mississippi"),
+        ("Misuri", "Missouri"),
+        ("Hawái", "Hawaii"),
+        ("Virginia Occidental", "West Virginia"),
+        ("Nueva Jersey", "New Jersey"),
+        ("Nuevo Hampshire", "New Hampshire"),
+        ("Tenesí", "Tennessee"),
+        ("Distrito de Columbia", "District of Columbia"),
+        ("Samoa Americana", "American Samoa"),
+        ("Islas Vírgenes", "U.S. Virgin Islands"),
+        ("Islas Marianas del Norte", "Northern Mariana Islands"),
+        ("estado de Nueva York", "New York"),
+        ("Florida", "Florida"),
+        ("California", "California"),
+        ("Oregón", "Oregon"),
+        ("Míchigan", "Michigan"),
+        ("Nueva York", "New York City"),
+        ("Ciudad de Nueva York", "New York City"),
+        ("Filadelfia", "Philadelphia"),
+        ("Nueva Orleáns", "New Orleans"),
+        ("Nueva Orleans", "New Orleans"),
+        ("Cayo Hueso", "Key West, FL"),
+        ("San Antonio", "San Antonio"),
+        ("Los Ángeles", "Los Angeles"),
+        ("Albuquerque, Nuevo México", "Albuquerque, New Mexico"),
+        ("Santa Fe Nuevo México", "Santa Fe, NM"),
+        ("Charlotte, Carolina del Norte", "Charlotte, North Carolina"),
+        ("Charlotte Carolina del Norte", "Charlotte, NC"),
+        ("Buffalo, Nueva York", "Buffalo, NY"),
+        ("Honolulu, Hawái", "Honolulu, HI"),
+        ("Kansas City, Misuri", "Kansas City, MO"),
+        ("Baton Rouge, Luisiana", "Baton Rouge, LA"),
+        ("Pittsburgh, Pensilvania", "Pittsburgh, PA"),
+        ("Charleston, Virginia Occidental", "Charleston, WV"),
+    ],
+)
+def test_spanish_place_names_find_the_same_place(spanish: str, english: str) -> None:
+    # Data, not translation: the same in either language, and shown back in English.
+    for code in ("en", "es"):
+        with i18n.using(code):
+            found, expected = resolve_place(spanish), resolve_place(english)
+        assert (found.label, found.state, found.precision) == (
+            expected.label,
+            expected.state,
+            expected.precision,
+        )
+        assert (found.lat, found.lon) == (expected.lat, expected.lon)
+
+
+def test_nueva_york_is_the_city_and_offers_the_state() -> None:
+    origin = resolve_place("Nueva York")
+    assert (origin.label, origin.precision) == ("New York, NY", "city")
+    assert origin.alternatives == ("New York",)
+    assert resolve_place(origin.alternatives[0]).precision == "state"
+    # "DC" is the city of Washington, which is the District: nothing else to offer.
+    assert resolve_place("DC").alternatives == ()
+
+
+def test_place_messages_in_spanish() -> None:
+    with i18n.using("es"):
+        with pytest.raises(AmbiguousPlaceError) as ambiguous:
+            resolve_place("Adel")
+        fake = FakeGeocoder({})
+        fake.error = RuntimeError("boom")
+        with pytest.raises(PlaceError) as unreachable:
+            resolve_place("somewhere", geocoder=fake)
+        with pytest.raises(PlaceNotFoundError) as bad_state:
+            resolve_place("Brooklyn, Nwe Yrok")
+    message = str(ambiguous.value)
+    assert message.startswith("Hay lugares llamados Adel en ")
+    assert "GA, IA" in message
+    assert message.endswith("Agregue el estado, como Adel, GA.")
+    assert str(unreachable.value).startswith("No pudimos buscar “somewhere” en este momento.")
+    assert "no es un estado de EE. UU. que conozcamos" in str(bad_state.value)

@@ -201,3 +201,26 @@ def test_a_reply_with_a_forged_or_repeated_id_changes_nothing(
     button.evaluate(send, {"id": real_id, "lat": 40.71, "lon": -74.0})
     settle(allowed)
     assert near(allowed) == ["80202"]
+
+
+def test_in_spanish_the_button_its_note_and_a_refusal_are_in_spanish(
+    refused: Page, app: AppServer
+) -> None:
+    refused.goto(f"{app.url}/?lang=es")
+    button = refused.get_by_role("button", name="Usar mi ubicación")
+    button.wait_for()
+    settle(refused)
+    description = button.evaluate(
+        "b => b.getRootNode().getElementById(b.getAttribute('aria-describedby')).textContent"
+    )
+    assert description.startswith("Solo cuando lo presiona")
+    button.click()
+    calm = "Puede escribir su código postal (ZIP) o su ciudad."
+    expect(refused.locator(ALERTS).filter(has_text=calm)).to_be_visible()
+    settle(refused)
+    # Switching the language rewrites the button's words in place.
+    refused.get_by_text("English", exact=True).first.click()
+    location_button(refused).wait_for()
+    assert "Only when you press it" in location_button(refused).evaluate(
+        "b => b.getRootNode().getElementById(b.getAttribute('aria-describedby')).textContent"
+    )

@@ -12,6 +12,7 @@ import pytest
 from geopy.exc import GeocoderServiceError
 from geopy.location import Location
 
+from directory import i18n
 from directory.distance import great_circle_miles
 from directory.errors import PlaceError, PlaceNotFoundError
 from directory.gazetteer import get_gazetteer
@@ -280,3 +281,43 @@ def test_offline_geocoder_cannot_reach_the_network() -> None:
         adapter.get_json("https://example.org/", timeout=1.0, headers={})
     with pytest.raises(GeocoderServiceError, match="never uses the network"):
         adapter.get_text("https://example.org/", timeout=1.0, headers={})
+
+
+# ------------------------------------------------------------------------------ Spanish
+
+
+def test_coordinates_label_in_spanish_keeps_the_point_as_typed() -> None:
+    with i18n.using("es"):
+        origin = resolve_place("39.7392, -104.9903")
+    assert origin.label == "39.74, -104.99 (cerca de Denver, CO 80261)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("51.5074, -0.1278", "y este directorio solo cubre los Estados Unidos."),
+        (
+            "39.74, 104.99",
+            "En EE. UU. las longitudes son negativas: ¿quiso decir 39.7400, -104.9900?",
+        ),
+        ("-104.99, 39.74", "La latitud va primero: ¿quiso decir 39.7400, -104.9900?"),
+        ("91.0, 0", "La latitud debe estar entre -90 y 90, y la longitud entre -180 y 180"),
+        ("123", "“123” no es un código postal (ZIP): los códigos postales tienen 5 dígitos"),
+        ("99999", "No encontramos el código postal (ZIP) 99999."),
+        ("Denver, Narnia", "No encontramos “Denver, Narnia”: “Narnia” no es un estado"),
+    ],
+)
+def test_messages_in_spanish(typed: str, message: str) -> None:
+    with i18n.using("es"), pytest.raises(PlaceError) as caught:
+        resolve_place(typed)
+    assert message in str(caught.value)
+
+
+def test_miles_from_the_us_use_the_languages_number_format() -> None:
+    with pytest.raises(PlaceError) as english:
+        resolve_place("51.5074, -0.1278")
+    with i18n.using("es"), pytest.raises(PlaceError) as spanish:
+        resolve_place("51.5074, -0.1278")
+    miles = str(english.value).split(" is about ")[1].split(" miles")[0]
+    assert "," in miles
+    assert f"a unas {miles.replace(',', '.')} millas" in str(spanish.value)

@@ -8,6 +8,7 @@ from typing import get_args
 
 import pytest
 
+from directory import i18n
 from directory.errors import PlaceError
 from directory.origin import PRECISIONS, Origin, Precision
 
@@ -47,3 +48,9 @@ def test_alternatives_default_to_none_and_are_kept() -> None:
 def test_origin_refuses_points_that_are_not_on_the_map(lat: float, lon: float) -> None:
     with pytest.raises(PlaceError, match="not a point on the map"):
         Origin("x", "x", lat, lon, "CO", "coordinates")
+
+
+def test_an_impossible_point_is_refused_in_spanish() -> None:
+    with i18n.using("es"), pytest.raises(PlaceError) as caught:
+        Origin("x", "x", 91.0, 0.0, "CO", "coordinates")
+    assert str(caught.value).startswith("Eso no es un punto del mapa: la latitud debe estar")

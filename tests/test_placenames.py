@@ -193,3 +193,62 @@ def test_nickname_keys_are_city_keys_and_states_are_known() -> None:
 def test_find_nickname(text: str, state: str | None, city: str | None) -> None:
     found = find_nickname(text, state)
     assert (found.city if found else None) == city
+
+
+# ---------------------------------------------------------------- Spanish place names
+
+SPANISH_STATES = [
+    ("Carolina del Norte", "NC"),
+    ("carolina del sur", "SC"),
+    ("Dakota del Norte", "ND"),
+    ("Dakota del Sur", "SD"),
+    ("Luisiana", "LA"),
+    ("Misisipi", "MS"),
+    ("Misuri", "MO"),
+    ("Nueva Jersey", "NJ"),
+    ("Nuevo Hampshire", "NH"),
+    ("Nueva Hampshire", "NH"),
+    ("Nuevo México", "NM"),
+    ("NUEVO MEXICO", "NM"),
+    ("Nuevo Méjico", "NM"),
+    ("Nueva York", "NY"),
+    ("Estado de Nueva York", "NY"),
+    ("Pensilvania", "PA"),
+    ("Hawái", "HI"),
+    ("Tenesí", "TN"),
+    ("Virginia Occidental", "WV"),
+    ("Distrito de Columbia", "DC"),
+    ("Islas Vírgenes", "VI"),
+    ("Islas Vírgenes de los Estados Unidos", "VI"),
+    ("Islas Vírgenes Estadounidenses", "VI"),
+    ("Samoa Americana", "AS"),
+    ("Islas Marianas del Norte", "MP"),
+    ("Marianas del Norte", "MP"),
+    ("Oregón", "OR"),  # the same name, with an accent
+    ("Florida", "FL"),
+    ("California", "CA"),
+]
+
+
+@pytest.mark.parametrize(("text", "code"), SPANISH_STATES)
+def test_spanish_state_names_are_exact_states(text: str, code: str) -> None:
+    assert exact_state(text) == code
+    assert normalize_state(text) == code
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "city"),
+    [
+        ("Nueva York", None, "New York"),
+        ("Ciudad de Nueva York", None, "New York"),
+        ("Nueva York", "NY", "New York"),
+        ("Filadelfia", None, "Philadelphia"),
+        ("Nueva Orleáns", None, "New Orleans"),
+        ("Nueva Orleans", "LA", "New Orleans"),
+        ("Cayo Hueso", None, "Key West"),
+        ("Filadelfia", "NY", None),
+    ],
+)
+def test_spanish_city_names_are_nicknames(text: str, state: str | None, city: str | None) -> None:
+    found = find_nickname(text, state)
+    assert (found.city if found else None) == city

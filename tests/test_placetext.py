@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from directory import i18n
 from directory.errors import PlaceError, PlaceNotFoundError
 from directory.placetext import (
     FORMAT_HINT,
@@ -12,9 +13,12 @@ from directory.placetext import (
     clean_query,
     comma_parts,
     coordinates,
+    either,
+    format_hint,
     in_lat_lon_range,
     is_digits_only,
     not_found,
+    quote,
     strip_country,
     trailing_zip,
     unknown_zip,
@@ -194,3 +198,44 @@ def test_unknown_zip() -> None:
     error = unknown_zip("99999")
     assert isinstance(error, PlaceNotFoundError)
     assert str(error).startswith("We couldn't find ZIP code 99999.")
+
+
+# ------------------------------------------------------------------------------ Spanish
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Escriba el lugar donde quiere buscar. Pruebe con un código postal (80202)"),
+        ("!!!", "Eso no parece un lugar. Pruebe con"),
+        ("x" * (MAX_QUERY_CHARS + 1), "Es demasiado largo para ser el nombre de un lugar."),
+    ],
+)
+def test_clean_query_refuses_in_spanish(typed: str, message: str) -> None:
+    with i18n.using("es"), pytest.raises(PlaceError) as caught:
+        clean_query(typed)
+    assert str(caught.value).startswith(message)
+    assert "Try a ZIP code" not in str(caught.value)
+
+
+def test_not_found_and_unknown_zip_in_spanish() -> None:
+    with i18n.using("es"):
+        offered = not_found("Brooklin, NY", ["Brooklyn, NY", "Brookline, MA", "Brookfield, CT"])
+        without = not_found("asdf", [])
+        zip_error = unknown_zip("99999")
+        hint = format_hint()
+    assert str(offered) == (
+        "No encontramos “Brooklin, NY”. ¿Quiso decir Brooklyn, NY o Brookline, MA o Brookfield, CT?"
+    )
+    assert offered.suggestions == ["Brooklyn, NY", "Brookline, MA", "Brookfield, CT"]
+    assert str(without) == f"No encontramos “asdf”. {hint}"
+    assert hint.startswith("Pruebe con un código postal (80202), una ciudad y un estado")
+    assert str(zip_error).startswith("No encontramos el código postal (ZIP) 99999.")
+
+
+def test_english_messages_are_unchanged_with_english_active() -> None:
+    with i18n.using("en"):
+        assert format_hint() == FORMAT_HINT
+        assert quote("Denver") == "'Denver'"
+        assert either(["A", "B", "C"]) == "A or B or C"
+        assert either([]) == ""

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from directory import position
+from directory import i18n, position
 from directory.geocoding import resolve_place
 from directory.position import LocationProblem, LocationReply, RoundedPosition, read_reply
 
@@ -186,3 +186,39 @@ def test_any_numbers_never_raise_and_an_accepted_point_is_rounded_and_in_range(
         assert abs(found.position.lon) <= 180.0
         lat_text, lon_text = found.position.place_text.split(", ")
         assert len(lat_text.split(".")[1]) == len(lon_text.split(".")[1]) == 2
+
+
+@pytest.mark.parametrize(
+    ("problem", "spanish"),
+    [
+        (
+            LocationProblem.DENIED,
+            "Su navegador no compartió su ubicación, y está bien. "
+            "Puede escribir su código postal (ZIP) o su ciudad.",
+        ),
+        (
+            LocationProblem.OUTSIDE_US,
+            "Su ubicación parece estar fuera de los Estados Unidos, y este directorio solo "
+            "cubre EE. UU. Puede escribir un código postal (ZIP) o una ciudad de EE. UU.",
+        ),
+        *(
+            (
+                problem,
+                "No pudimos obtener su ubicación. "
+                "Puede escribir su código postal (ZIP) o su ciudad.",
+            )
+            for problem in (
+                LocationProblem.UNAVAILABLE,
+                LocationProblem.TIMEOUT,
+                LocationProblem.UNSUPPORTED,
+                LocationProblem.INVALID,
+                LocationProblem.IMPRECISE,
+            )
+        ),
+    ],
+)
+def test_every_problem_message_in_spanish(problem: LocationProblem, spanish: str) -> None:
+    with i18n.using("es"):
+        assert position.problem_message(problem) == spanish
+    with i18n.using("en"):
+        assert "ZIP code or city instead" in position.problem_message(problem)

@@ -13,6 +13,8 @@ import streamlit as st
 from directory import content, listing, safetext
 from directory.errors import DataFileError, DirectoryError, PlaceError
 from directory.geocoding import resolve_place
+from directory.i18n import N_
+from directory.i18n import gettext as _
 from directory.params import SearchForm
 from directory.search import search
 from directory.ui import controls, language, map_view, results, search_state, style
@@ -24,13 +26,14 @@ from directory.ui.common import (
     user_message,
 )
 
-MAP_HEADING = "Map of these clinics"
+MAP_HEADING = N_("Map of these clinics")
 MAP_ANCHOR = "map-of-these-clinics"
+"""The same in every language, so a link to the map works whatever language opens it."""
 
 
 def render() -> None:
     """The page body (the crisis line and navigation come from ``app.py``)."""
-    st.title("Find a ketamine clinic")
+    st.title(_("Find a ketamine clinic"))
     try:
         directory = get_directory()
     except (DirectoryError, OSError) as error:
@@ -88,10 +91,10 @@ def _render_search(directory: Directory, form: SearchForm) -> None:
         if not at_home_first:
             _render_alternatives(origin.label, origin.alternatives)
         if len(result.in_person) or len(result.nearest_outside_radius):
-            st.markdown(f"[{MAP_HEADING}](#{MAP_ANCHOR})")
+            st.markdown(f"[{_(MAP_HEADING)}](#{MAP_ANCHOR})")
     list_column, map_column = st.columns([3, 2], gap="medium")
     with map_column:  # drawn first so a click on the map selects in this same run
-        st.header(MAP_HEADING, anchor=MAP_ANCHOR)
+        st.header(_(MAP_HEADING), anchor=MAP_ANCHOR)
         shown = result.in_person if len(result.in_person) else result.nearest_outside_radius
         radius_miles = None if whole_state else result.query.radius_miles
         chosen = form.value("modality")
@@ -118,7 +121,8 @@ def _render_alternatives(label: str, alternatives: tuple[str, ...]) -> None:
     if not alternatives:
         return
     with st.container(key="alternatives", horizontal=True, gap="small"):
-        st.markdown(f"Not {safetext.escape_markdown(label)}? Try:")
+        # TRANSLATORS: {place} is where the search is, followed by buttons for other places.
+        st.markdown(_("Not {place}? Try:").format(place=safetext.escape_markdown(label)))
         for position, place in enumerate(alternatives[:MAX_ALTERNATIVES]):
             st.button(
                 safetext.escape_markdown(place),
@@ -136,7 +140,7 @@ def _render_place_problem(error: PlaceError) -> None:
     columns = st.columns(4)
     for position, choice in enumerate(options[:8]):
         columns[position % 4].button(
-            f"Search near {safetext.escape_markdown(choice)}",
+            _("Search near {place}").format(place=safetext.escape_markdown(choice)),
             key=f"choose-{position}",
             on_click=_choose_place,
             args=(choice,),

@@ -10,11 +10,14 @@ a reply is taken only if its id is the latest this session issued and the place 
 the one the patient saw when pressing: a late reply after the patient typed a place, a
 repeated reply, or one from elsewhere changes nothing. The reply is checked and rounded
 to about 1 km by :mod:`directory.position` before it is used; it is never logged.
+
+The component is registered once per process, so its words are not in its HTML: each run
+sends them, in the page's language, with the request id (:func:`texts`), and the script
+writes them in.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 from functools import cache
 from typing import Any
@@ -22,14 +25,16 @@ from typing import Any
 import streamlit as st
 
 from directory import position
+from directory.i18n import N_
+from directory.i18n import gettext as _
 from directory.params import SearchForm
 from directory.ui import results, search_state, style
 
 COMPONENT_KEY = "use-my-location"
 #: Session key of the outstanding request: ``(request id, the search's place then)``.
 _REQUEST = "_location_request"
-BUTTON_LABEL = "Use my location"
-PRIVACY_NOTE = (
+BUTTON_LABEL = N_("Use my location")
+PRIVACY_NOTE = N_(
     "Only when you press it: rounded to about 1 km, sent only to this site, never logged."
 )
 #: Milliseconds the browser may take to find the position; the page stops waiting a little
@@ -37,20 +42,30 @@ PRIVACY_NOTE = (
 TIMEOUT_MS = 10_000
 GIVE_UP_MS = 15_000
 MAX_AGE_MS = 5 * 60_000
-_FINDING = "Finding your location…"
-#: What a screen reader hears at once; the notice above the place box says it too.
-_FAILED = position.problem_message(position.LocationProblem.UNAVAILABLE)
+_FINDING = N_("Finding your location…")
 
-_HTML = f"""
+
+def texts() -> dict[str, str]:
+    """The component's words in the active language (sent with each run's data)."""
+    return {
+        "label": _(BUTTON_LABEL),
+        "note": _(PRIVACY_NOTE),
+        "finding": _(_FINDING),
+        # What a screen reader hears at once; the notice above the place box says it too.
+        "failed": position.problem_message(position.LocationProblem.UNAVAILABLE),
+    }
+
+
+_HTML = """
 <div class="loc">
-  <span class="loc-note" id="loc-note">{PRIVACY_NOTE}</span>
+  <span class="loc-note" id="loc-note"></span>
   <button type="button" class="loc-button" aria-describedby="loc-note">
     <svg class="loc-icon" aria-hidden="true" focusable="false" viewBox="0 0 24 24"
          width="20" height="20"><path fill="currentColor" d="M12 8a4 4 0 1 0 0 8 4 4 0 0 0
          0-8zm8.94 3A8.994 8.994 0 0 0 13 3.06V1h-2v2.06A8.994 8.994 0 0 0 3.06 11H1v2h2.06A8.994
          8.994 0 0 0 11 20.94V23h2v-2.06A8.994 8.994 0 0 0 20.94 13H23v-2h-2.06zM12 19c-3.87
          0-7-3.13-7-7s3.13-7 7-7 7 3.13 7 7-3.13 7-7 7z"/></svg>
-    <span class="loc-text">{BUTTON_LABEL}</span>
+    <span class="loc-text"></span>
   </button>
   <span class="loc-status" role="status" aria-live="polite"></span>
 </div>
@@ -89,15 +104,24 @@ export default function (component) {{
     const button = parentElement.querySelector("button.loc-button");
     const status = parentElement.querySelector(".loc-status");
     const label = parentElement.querySelector(".loc-text");
+    const note = parentElement.querySelector(".loc-note");
     const ERRORS = {{ 1: "denied", 2: "unavailable", 3: "timeout" }};
     if (!button) {{ return; }}
-    button.__requestId = data && typeof data.request === "string" ? data.request : "";
+    const text = (name) => (data && typeof data[name] === "string" ? data[name] : "");
+    button.__requestId = text("request");
     button.__send = setTriggerValue;
+    // This run's words (the page's language may have changed since the last run).
+    button.__texts = {{
+        label: text("label"), finding: text("finding"), failed: text("failed"),
+    }};
+    note.textContent = text("note");
+    const busy = button.getAttribute("aria-busy") === "true";
+    label.textContent = busy ? button.__texts.finding : button.__texts.label;
     if (button.__wired) {{ return; }}
     button.__wired = true;
     const idle = () => {{
         button.removeAttribute("aria-busy");
-        label.textContent = {json.dumps(BUTTON_LABEL)};
+        label.textContent = button.__texts.label;
     }};
     button.addEventListener("click", () => {{
         const id = button.__requestId;
@@ -109,13 +133,13 @@ export default function (component) {{
             done = true;
             clearTimeout(guard);
             idle();
-            status.textContent = answer.error ? {json.dumps(_FAILED)} : "";
+            status.textContent = answer.error ? button.__texts.failed : "";
             button.__send("reply", Object.assign({{ id: id }}, answer));
         }};
         if (!navigator.geolocation) {{ reply({{ error: "unsupported" }}); return; }}
         button.setAttribute("aria-busy", "true");
-        label.textContent = {json.dumps(_FINDING)};
-        status.textContent = {json.dumps(_FINDING)};
+        label.textContent = button.__texts.finding;
+        status.textContent = button.__texts.finding;
         guard = setTimeout(() => reply({{ error: "timeout" }}), {GIVE_UP_MS});
         // Two decimals here too: the browser sends no more than the server keeps.
         const coarse = (value) => Math.round(value * 100) / 100;
@@ -143,7 +167,7 @@ def render_location_button() -> None:
     request_id = _current_request_id(_search().near)
     _component()(
         key=COMPONENT_KEY,
-        data={"request": request_id},
+        data={"request": request_id, **texts()},
         width="content",
         on_reply_change=_on_reply,
     )
