@@ -15,8 +15,9 @@ from directory.ui.language import (
 )
 from directory.ui.style import apply_stylesheet, crisis_skip_link
 
+# The admin page's URL path: it has no language switch (it stays in English). A comment, not
+# a docstring: Streamlit's "magic" would show a bare string on every page.
 ADMIN_PAGE = "for_admins"
-"""The admin page's URL path: it has no language switch (it stays in English)."""
 
 # An emoji favicon, not ":material/...": Streamlit fetches material favicons from Google's
 # font CDN, and the app makes no third-party requests. No page_title here: each page's
