@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 from conftest import row, telehealth_row
 from streamlit.testing.v1 import AppTest
+from test_content import content_texts
+from test_content import sentences as content_sentences
+from test_content import visible_words as content_visible
 
-from directory import schema
+from directory import i18n, schema
 from directory.csvfile import write_csv_text
 from directory.dataset import load_clinics
 from directory.geocoding import resolve_place
@@ -209,6 +212,46 @@ def test_about_page_has_the_crisis_line_and_the_evidence():
     page = texts(at)
     assert "24740528" in page
     assert "67%" in page
+
+
+def english_sentences_of_the_shared_text() -> list[str]:
+    """Each English sentence of the crisis line, About page, notes and footer (content)."""
+    with i18n.using("en"):
+        texts = content_texts()
+    found = {
+        plain(s) for text in texts.values() for s in content_sentences(text) if len(s.split()) > 3
+    }
+    # Shared with the vocabularies (the About page's term lists): not this text's to check.
+    return sorted(found - set(term_sentences()))
+
+
+def term_sentences() -> list[str]:
+    terms = [*schema.TRAUMA_THERAPIES.terms, *schema.THERAPIST_REQUIREMENT.terms]
+    return [plain(s) for t in terms for s in content_sentences(f"**{t.label}:** {t.help}")]
+
+
+@pytest.mark.parametrize("page", ["find", "about"])
+def test_the_shared_text_is_in_spanish_with_lang_es(page):
+    at = start(lang="es")
+    if page == "about":
+        at.switch_page("directory/ui/pages/about_ketamine_care.py").run()
+    assert not at.exception
+    crisis = at.error[0].value
+    assert "oprima 2" in crisis
+    assert "(sms:988?&body=AYUDA)" in crisis
+    shown = texts(at) + "\n" + "\n".join(str(t.value) for t in at.title)
+    if page == "about":
+        assert "Sobre el tratamiento con ketamina" in shown
+        assert "Qué es la ketamina y cómo puede actuar" in shown
+        assert "27,5 días" in shown
+    else:
+        assert "Cómo buscar" in shown
+        assert "Solo datos de ejemplo." in shown
+    assert "No es consejo médico." in shown
+    assert "Sin rastreo" in shown
+    visible = " ".join(content_visible(shown).split())  # soft wraps join, as in sentences()
+    left = [s for s in english_sentences_of_the_shared_text() if s in visible]
+    assert not left
 
 
 def test_missing_data_file_gives_a_message_not_a_traceback(tmp_path, monkeypatch):

@@ -55,7 +55,7 @@ def surface_text(surface: str, row: pd.Series) -> str:
     if surface == "csv":
         return export.patient_csv({"in_person": frame}, TODAY)
     if surface == "about":
-        return shown_markdown("\n".join(body for _, body in content.ABOUT_SECTIONS))
+        return shown_markdown("\n".join(body for _, body in content.about_sections()))
     raise AssertionError(surface)
 
 

@@ -28,6 +28,7 @@ from directory.errors import (
     SaveError,
 )
 from directory.geocoding import OnlineGeocoder, online_geocoder_from_env
+from directory.i18n import gettext as _
 from directory.maps import TileSettings, tile_settings_from_env
 from directory.safetext import escape_markdown
 from directory.search import ClinicIndex, index_clinics
@@ -54,14 +55,31 @@ def data_path() -> Path:
     return Path(os.environ.get(DATA_ENV) or DEFAULT_DATA)
 
 
+_shown_version: tuple[str, int, int, date] | None = None
+"""The data version this process last loaded for a page: another one gets a spinner."""
+
+
 def get_directory() -> Directory:
-    """The current data, reloaded when the file changes (keyed on its mtime and size)."""
+    """The current data, reloaded when the file changes (keyed on its mtime and size).
+
+    A load shows "Loading the clinic list…" in the page's language. The spinner is ours,
+    not the cache's, because a cache decorator's spinner text is fixed when the module is
+    imported. It is skipped for the version loaded last (the usual run, a cache hit), so
+    a run pays for no spinner; a version the cache dropped reloads without one.
+    """
+    global _shown_version  # one process-wide note, like the cache itself
     path = data_path()
     stat = path.stat()  # DataFileError below gives the friendly message if this fails
-    return _load_directory(str(path), stat.st_mtime_ns, stat.st_size, date.today())
+    version = (str(path), stat.st_mtime_ns, stat.st_size, date.today())
+    if version == _shown_version:
+        return _load_directory(*version)
+    with st.spinner(_("Loading the clinic list…")):
+        directory = _load_directory(*version)
+    _shown_version = version
+    return directory
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the clinic list…")
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _load_directory(path: str, mtime_ns: int, size: int, today: date) -> Directory:
     # cache_resource, not cache_data: the table is shared read-only, never copied per rerun.
     # Every argument is part of the cache key (no leading underscore), so a saved change
@@ -109,7 +127,8 @@ def user_message(
         return escape_markdown(str(error))
     if isinstance(error, ReportStoreError):
         # Before the OSError branch below: the clinic list itself is fine.
-        return _sentence(error) if for_admin else reports.NOT_SAVED_MESSAGE
+        # Translated where it is shown; its catalog entry is for directory/reports.py to mark.
+        return _sentence(error) if for_admin else _(reports.NOT_SAVED_MESSAGE)
     if isinstance(error, ReportRefusedError):
         return _sentence(error)
     if isinstance(error, DataConflictError):
@@ -123,13 +142,13 @@ def user_message(
         if for_admin:  # admins need the path and the reason to fix it
             reason = "The data file cannot be read: " + escape_markdown(str(error))
             return f"Nothing was saved. {reason}" if saving else reason
-        return (
+        return _(
             "The clinic list cannot be loaded right now. Please try again later. If you "
             "need help now, call or text 988."
         )
     if for_admin:
         return f"Nothing was saved: {escape_markdown(str(error))}." if saving else _sentence(error)
-    return "Sorry, something went wrong: " + escape_markdown(str(error))
+    return _("Sorry, something went wrong: {error}").format(error=escape_markdown(str(error)))
 
 
 def _sentence(error: Exception) -> str:
@@ -169,12 +188,12 @@ def render_crisis_line() -> None:
     keyboard or screen-reader user reaches 988 in one step from the top.
     """
     with st.container(key=CRISIS_KEY):
-        st.error(content.CRISIS_MARKDOWN, icon=":material/call:")
+        st.error(content.crisis_markdown(), icon=":material/call:")
 
 
 def render_footer(directory: Directory | None) -> None:
     st.divider()
     if directory is not None and directory.is_sample:
-        st.warning(content.SAMPLE_DATA_NOTE, icon=":material/science:")
-    st.caption(content.DISCLAIMER_MARKDOWN)
-    st.caption(content.DATA_CREDITS_MARKDOWN)
+        st.warning(content.sample_data_note(), icon=":material/science:")
+    st.caption(content.disclaimer_markdown())
+    st.caption(content.data_credits_markdown())

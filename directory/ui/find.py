@@ -49,7 +49,7 @@ def render() -> None:
     controls.render_chips(form)
     search_state.sync_url(form, language.url_params())
     if not form.near:
-        st.markdown(content.HOW_TO_USE_MARKDOWN)
+        st.markdown(content.how_to_use_markdown())
         clinics = directory.index.table[directory.index.is_clinic]
         map_view.render_map(
             directory, clinics, None, None, payload=map_view.country_payload(directory)

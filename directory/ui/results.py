@@ -155,7 +155,7 @@ def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) ->
     if not len(result.nearest_outside_radius):
         st.markdown(
             "You may still find care at home: see the at-home (telehealth) providers below. "
-            + content.VA_LOCATOR_MARKDOWN
+            + content.va_locator_markdown()
         )
 
 
@@ -232,7 +232,7 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
             _shortlist(sections, picked_ids),
             f"Clinics near {result.origin.label}",
             today,
-            note=content.SAMPLE_DATA_NOTE_PLAIN if is_sample else "",
+            note=content.sample_data_note_plain() if is_sample else "",
         ),
         file_name="clinic-shortlist.html",
         mime="text/html",
