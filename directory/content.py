@@ -35,7 +35,9 @@ def _terms_markdown(vocabulary: Vocabulary) -> str:
     In the active language: the labels and help are the vocabulary's own catalog entries,
     so the About page names each term exactly as the cards do.
     """
-    return "\n".join(f"- **{_(term.label)}:** {_(term.help)}" for term in vocabulary.terms)
+    return "\n".join(
+        f"- **{term.shown_label()}:** {term.shown_help()}" for term in vocabulary.terms
+    )
 
 
 # ---------------------------------------------------------------- always visible

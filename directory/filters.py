@@ -27,9 +27,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from directory import matching
+from directory import i18n, matching
 from directory import vocabularies as vocab
 from directory.errors import QueryError
+from directory.i18n import N_
+from directory.i18n import gettext as _
 from directory.vocabularies import Vocabulary
 
 BoolArray = npt.NDArray[np.bool_]
@@ -46,10 +48,11 @@ DEFAULT_RADIUS_MILES = 25
 RADIUS_CHOICES_MILES: tuple[int, ...] = (5, 10, 25, 50, 100, 250, 500)
 """The distances the page offers (a fixed set is easier to use with one hand)."""
 MAX_RADIUS_MILES = RADIUS_CHOICES_MILES[-1]
-PLACE_LABEL = "Your ZIP code or city"
-PLACE_HELP = "A ZIP code, or a city and state (like Austin, TX), to search from."
-RADIUS_LABEL = "Distance (miles)"
-RADIUS_HELP = "How far from that place to look for clinics, in miles."
+# Marked for the catalog; the page shows them with ``_()`` (the CLI keeps them in English).
+PLACE_LABEL = N_("Your ZIP code or city")
+PLACE_HELP = N_("A ZIP code, or a city and state (like Austin, TX), to search from.")
+RADIUS_LABEL = N_("Distance (miles)")
+RADIUS_HELP = N_("How far from that place to look for clinics, in miles.")
 
 
 def check_radius(miles: object) -> float:
@@ -105,9 +108,9 @@ class Filter:
     """URL parameter, session-state key and :class:`SearchQuery` key (``max_price``)."""
     kind: FilterKind
     label: str
-    """The control's label on the page."""
+    """The control's label on the page (English, marked ``N_``: see :meth:`shown_label`)."""
     help: str
-    """One sentence: the control's tooltip and the CLI option's help."""
+    """One sentence: the control's tooltip and the CLI option's help (English)."""
     relax: str
     """What removing it does, as a button: ``Drop the price limit``."""
     cli_flags: tuple[str, ...]
@@ -117,15 +120,31 @@ class Filter:
     """``match(prepared, value, wanted)``: ``wanted`` narrowed to the rows that pass."""
     vocabulary: Vocabulary | None = None
     chip: str = ""
-    """Chip wording for a flag (``Works with VA``) or a number (``Up to ${value:,.0f}``)."""
+    """Chip wording for a flag (``Works with VA``), a number (``Up to ${value}``, filled with
+    the number as the language writes it) or text (``Name has "{value}"``)."""
     bounds: tuple[float, float] = (0.0, math.inf)
     """Allowed range of an :attr:`FilterKind.AT_MOST` value."""
     step: float = 1.0
     unit: str = ""
-    """What a number counts, for messages: ``US dollars``."""
+    """What a number counts, for messages: ``US dollars`` (marked ``N_``: patients read it)."""
     noun: str = ""
-    """What a number is called in messages: ``maximum price``."""
+    """What a number is called in the command line's messages: ``maximum price``."""
     metavar: str = field(default="")
+
+    # The page's words in the active language: the one place each is translated (the
+    # fields themselves stay English, for the command line).
+
+    def shown_label(self) -> str:
+        """The control's label in the active language."""
+        return _(self.label)
+
+    def shown_help(self) -> str:
+        """The control's tooltip in the active language."""
+        return _(self.help)
+
+    def shown_relax(self) -> str:
+        """The relaxation button's words in the active language."""
+        return _(self.relax)
 
     @property
     def default(self) -> FilterValue:
@@ -199,8 +218,9 @@ class Filter:
                     codes.extend(self._codes(str(text)))
                 except QueryError:
                     notices.append(
-                        f"Ignored {str(text)[:40]!r}: it is not a {self._noun()} we know "
-                        f"({self._allowed()})."
+                        _("Ignored {value}: it is not a {noun} we know ({allowed}).").format(
+                            value=repr(str(text)[:40]), noun=self._noun(), allowed=self._allowed()
+                        )
                     )
             return self._codes(codes), notices
         if not texts:
@@ -209,7 +229,11 @@ class Filter:
         if self.kind is FilterKind.FLAG:
             if text.lower() in _TRUE | _FALSE:
                 return text.lower() in _TRUE, []
-            return False, [f"Ignored {self.name}={text[:20]!r}: use 1 or 0."]
+            return False, [
+                _("Ignored {name}={value}: use 1 or 0.").format(
+                    name=self.name, value=repr(text[:20])
+                )
+            ]
         if self.kind is FilterKind.AT_MOST:
             if not text:
                 return None, []
@@ -218,7 +242,9 @@ class Filter:
                 return self.check(text if number is None else number), []
             except QueryError:
                 return None, [
-                    f"Ignored the {self.label.lower()} {text[:20]!r}: use a number of {self.unit}."
+                    _("Ignored the {label} {value}: use a number of {unit}.").format(
+                        label=self.shown_label().lower(), value=repr(text[:20]), unit=_(self.unit)
+                    )
                 ]
         return self.check(text), []
 
@@ -249,16 +275,23 @@ class Filter:
                 for code in value
             ]
         if isinstance(value, float):
-            return [Chip(self.name, self.chip.format(value=value), None)]
+            return [Chip(self.name, _(self.chip).format(value=i18n.format_number(value)), None)]
         if isinstance(value, str):
-            return [Chip(self.name, self.chip.format(value=value), "")]
-        return [Chip(self.name, self.chip, False)]
+            return [Chip(self.name, _(self.chip).format(value=value), "")]
+        return [Chip(self.name, _(self.chip), False)]
 
     def _noun(self) -> str:
-        return self.vocabulary.noun if self.vocabulary is not None else self.name
+        return self.vocabulary.shown_noun() if self.vocabulary is not None else self.name
 
     def _allowed(self) -> str:
-        return self.vocabulary.allowed_text() if self.vocabulary is not None else ""
+        """``iv, im, nasal, oral or at_home``: the codes a URL may carry, for a notice."""
+        if self.vocabulary is None:
+            return ""
+        codes = list(self.vocabulary.codes)
+        if len(codes) == 1:
+            return codes[0]
+        # TRANSLATORS: the end of a list of codes: "iv, im, nasal, oral or at_home".
+        return _("{items} or {last}").format(items=", ".join(codes[:-1]), last=codes[-1])
 
 
 def _flag_filter(name: str, test: Callable[[pd.DataFrame], pd.Series], **words: Any) -> Filter:
@@ -296,64 +329,64 @@ FILTERS: tuple[Filter, ...] = (
         "modalities",
         vocab.MODALITIES,
         FilterKind.ANY_OF,
-        label="Treatment type",
-        help="Show clinics that offer any of the ways of giving ketamine you pick.",
-        relax="Any treatment type",
+        label=N_("Treatment type"),
+        help=N_("Show clinics that offer any of the ways of giving ketamine you pick."),
+        relax=N_("Any treatment type"),
     ),
     _choice_filter(
         "condition",
         "conditions",
         vocab.CONDITIONS,
         FilterKind.ALL_OF,
-        label="Conditions treated (all of them)",
-        help="Show clinics that say they treat every condition you pick.",
-        relax="Fewer conditions",
+        label=N_("Conditions treated (all of them)"),
+        help=N_("Show clinics that say they treat every condition you pick."),
+        relax=N_("Fewer conditions"),
     ),
     _choice_filter(
         "payment",
         "payment",
         vocab.PAYMENT,
         FilterKind.ANY_OF,
-        label="Payment",
-        help="Show clinics that take any of the payment options you pick.",
-        relax="Any payment option",
+        label=N_("Payment"),
+        help=N_("Show clinics that take any of the payment options you pick."),
+        relax=N_("Any payment option"),
     ),
     _flag_filter(
         "va",
         lambda t: t["va_coverage"].isin(sorted(vocab.VA_COVERED)),
-        label="Works with VA (Community Care or VA facility)",
-        help=(
+        label=N_("Works with VA (Community Care or VA facility)"),
+        help=N_(
             "Show only clinics that work with the VA, through VA Community Care or at a VA "
             "medical center."
         ),
-        chip="Works with VA",
-        relax="Include clinics outside the VA",
+        chip=N_("Works with VA"),
+        relax=N_("Include clinics outside the VA"),
         cli_flags=("--va",),
     ),
     _flag_filter(
         "no_therapist",
         lambda t: t["therapist_requirement"] != "required",
-        label="I don't have a therapist yet",
-        help="Hide clinics that will only treat you if you already see a licensed therapist.",
-        chip="No therapist needed",
-        relax="Include clinics that require a therapist",
+        label=N_("I don't have a therapist yet"),
+        help=N_("Hide clinics that will only treat you if you already see a licensed therapist."),
+        chip=N_("No therapist needed"),
+        relax=N_("Include clinics that require a therapist"),
         cli_flags=("--no-therapist-required", "--no-therapist"),
     ),
     Filter(
         name="max_price",
         kind=FilterKind.AT_MOST,
-        label="Maximum price per session (US dollars)",
-        help=(
+        label=N_("Maximum price per session (US dollars)"),
+        help=N_(
             "Show clinics whose usual self-pay price per session (per month for at-home care) "
             "is at or below this amount, leaving out clinics with no listed price."
         ),
-        chip="Up to ${value:,.0f}",
-        relax="Drop the price limit",
+        chip=N_("Up to ${value}"),
+        relax=N_("Drop the price limit"),
         cli_flags=("--max-price",),
         metavar="USD",
         bounds=(0.0, 100_000.0),
         step=50.0,
-        unit="US dollars",
+        unit=N_("US dollars"),
         noun="maximum price",
         prepare=matching.prices,
         match=matching.at_most,
@@ -361,20 +394,20 @@ FILTERS: tuple[Filter, ...] = (
     _flag_filter(
         "accepting",
         lambda t: t["accepting_new_patients"] == "yes",
-        label="Accepting new patients",
-        help="Show only clinics that say they are taking new patients.",
-        chip="Accepting new patients",
-        relax="Include clinics that may not take new patients",
+        label=N_("Accepting new patients"),
+        help=N_("Show only clinics that say they are taking new patients."),
+        chip=N_("Accepting new patients"),
+        relax=N_("Include clinics that may not take new patients"),
         cli_flags=("--accepting",),
     ),
     # Last: text matching runs only on the rows every other filter let through.
     Filter(
         name="name",
         kind=FilterKind.TEXT,
-        label="Clinic name",
-        help="Find a clinic by part of its name.",
-        chip='Name has "{value}"',
-        relax="Any clinic name",
+        label=N_("Clinic name"),
+        help=N_("Find a clinic by part of its name."),
+        chip=N_('Name has "{value}"'),
+        relax=N_("Any clinic name"),
         cli_flags=("--name",),
         metavar="TEXT",
         prepare=matching.name_keys,

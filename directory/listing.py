@@ -15,7 +15,7 @@ from html import escape
 
 import pandas as pd
 
-from directory import schema
+from directory import i18n, schema
 from directory.directions import Provider, directions_url, link_text, provider_from_env
 from directory.facts import (
     FACTS,
@@ -32,6 +32,8 @@ from directory.facts import (
     verification,
 )
 from directory.filters import chip_count, filter_named
+from directory.i18n import gettext as _
+from directory.i18n import ngettext
 from directory.phones import tel_uri
 from directory.safetext import escape_markdown, safe_link
 from directory.search import DISTANCE_COLUMN, NEAREST_BOUND_MILES, SearchQuery, SearchResult
@@ -62,18 +64,30 @@ def clinic_markdown(row: Row, today: date, *, directions_provider: Provider | No
     if row.get("kind") == "clinic":
         place = escape_markdown(address_text(row))
         if row.get(schema.COORDINATES_APPROXIMATE):
-            place += " (map pin is approximate)"
+            place = _("{address} (map pin is approximate)").format(address=place)
         lines.append(place)
     else:
-        lines.append(f"Treats patients at home in: {escape_markdown(states_text(row))}")
+        lines.append(
+            _("Treats patients at home in: {states}").format(
+                states=escape_markdown(states_text(row))
+            )
+        )
     contact: list[str] = []
     tel = tel_uri(row.get("phone"))
     if tel:
-        contact.append(f"**Phone:** [{escape_markdown(row.get('phone'))}]({tel})")
+        contact.append(
+            _("**Phone:** [{phone}]({tel})").format(
+                phone=escape_markdown(row.get("phone")), tel=tel
+            )
+        )
     website = safe_link(row.get("website"))
     if website:
         # Link text names the clinic: a screen reader's list of links reads "Website" x20.
-        contact.append(f"[Website of {escape_markdown(row.get('name'))}]({website})")
+        contact.append(
+            _("[Website of {name}]({url})").format(
+                name=escape_markdown(row.get("name")), url=website
+            )
+        )
     # Streamlit opens Markdown links in a new tab with rel="noopener noreferrer".
     route = safe_link(directions_url(row, directions_provider))
     if route:
@@ -83,14 +97,16 @@ def clinic_markdown(row: Row, today: date, *, directions_provider: Provider | No
     for heading in _CARD_FACTS:
         text = fact_text(heading, row, today)
         if text or heading in _CARD_FACTS_ALWAYS:
-            lines.append(f"**{heading}:** {escape_markdown(text)}")
+            lines.append(f"**{shown_heading(heading)}:** {escape_markdown(text)}")
     lines.append(escape_markdown(fact_text("New patients", row, today)))
     if row.get("languages"):
-        lines.append("**Languages:** " + escape_markdown(row.get("languages")))
+        lines.append(
+            _("**Languages:** {languages}").format(languages=escape_markdown(row.get("languages")))
+        )
     if row.get("notes"):
         # Labelled, not in italics: clearer read aloud, and (with no italics on the results
         # page) browsers never download the italic typeface, 135 KB of a first visit.
-        lines.append("**Note:** " + escape_markdown(row.get("notes")))
+        lines.append(_("**Note:** {note}").format(note=escape_markdown(row.get("notes"))))
     checked = verification(row.get("last_verified"), today)
     lines.append(
         (":material/warning: " if checked.stale else ":material/verified: ") + checked.text
@@ -103,6 +119,11 @@ _CARD_FACTS = (
     "Treatment", "Treats", "Payment", "VA", "Therapist", "Trauma therapy offered", "Price",
 )  # fmt: skip
 _CARD_FACTS_ALWAYS = frozenset({"Treatment", "Treats", "Payment", "VA", "Therapist", "Price"})
+
+
+def shown_heading(heading: str) -> str:
+    """A fact's heading (:data:`directory.facts.FACTS`, English keys) in the active language."""
+    return _(heading)
 
 
 def clinic_title(row: Row) -> str:
@@ -119,22 +140,30 @@ Escape = Callable[[object], str]
 
 
 def count_text(number: int, noun: str) -> str:
-    """``1 clinic``, ``1,234 clinics``."""
+    """``1 clinic``, ``1,234 clinics`` (English only: the admin pages' counts)."""
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _miles(miles: float) -> str:
+    """A search radius as the language writes it: ``25``, ``12.5`` (``12,5``)."""
+    text = f"{miles:g}"
+    return text if i18n.language() == i18n.DEFAULT_LANGUAGE else text.replace(".", ",")
 
 
 def scope_text(result: SearchResult, *, escape: Escape = escape_markdown) -> str:
     """``within 25 miles``, or ``in Colorado`` for a whole state (escaped)."""
     if result.origin.precision == "state":
-        return f"in {escape(result.origin.label)}"
-    return f"within {result.query.radius_miles:g} miles"
+        return _("in {place}").format(place=escape(result.origin.label))
+    return _("within {miles} miles").format(miles=_miles(result.query.radius_miles))
 
 
 def where_text(result: SearchResult, *, escape: Escape = escape_markdown) -> str:
     """``within 25 miles of Denver, CO 80202``, or ``in Colorado`` for a whole state (escaped)."""
     if result.origin.precision == "state":
         return scope_text(result, escape=escape)
-    return f"{scope_text(result, escape=escape)} of {escape(result.origin.label)}"
+    return _("within {miles} miles of {place}").format(
+        miles=_miles(result.query.radius_miles), place=escape(result.origin.label)
+    )
 
 
 def summary_sentence(
@@ -147,58 +176,104 @@ def summary_sentence(
     (``unfiltered`` is how many there are without the filters).
     """
     count = len(result.in_person)
-    where = where_text(result, escape=escape)
+    place = escape(result.origin.label)
+    miles = _miles(result.query.radius_miles)
+    whole_state = result.origin.precision == "state"
     filters = chip_count(result.query.filters)
     if not filters or not unfiltered:
-        return f"{count_text(count, 'clinic')} {where}"
-    verb = "matches" if filters == 1 and count == 1 else "match"
-    return (
-        f"{count:,} of {count_text(unfiltered, 'clinic')} {where} {verb} your "
-        f"{count_text(filters, 'filter')}"
+        if whole_state:
+            found = ngettext("{count} clinic in {place}", "{count} clinics in {place}", count)
+        else:
+            found = ngettext(
+                "{count} clinic within {miles} miles of {place}",
+                "{count} clinics within {miles} miles of {place}",
+                count,
+            )
+        return found.format(count=i18n.format_number(count), miles=miles, place=place)
+    # Two counts in one sentence: the clause saying how many filters it matches is its own
+    # message, in the form for the number of clinics that match (the verb agrees with it).
+    if count == 1:
+        # TRANSLATORS: the end of "1 of 11 clinics within 25 miles of Denver, CO matches
+        # your 2 filters": one clinic matches.
+        matched = ngettext("matches your {filters} filter", "match your {filters} filters", filters)
+    else:
+        # TRANSLATORS: the end of "3 of 11 clinics within 25 miles of Denver, CO match your
+        # 2 filters": several clinics (or none) match.
+        matched = ngettext("match your {filters} filter", "match your {filters} filters", filters)
+    if whole_state:
+        # TRANSLATORS: {matched} is "match your 2 filters" (the message above).
+        sentence = ngettext(
+            "{count} of {total} clinic in {place} {matched}",
+            "{count} of {total} clinics in {place} {matched}",
+            unfiltered,
+        )
+    else:
+        # TRANSLATORS: {matched} is "match your 2 filters" (the message above).
+        sentence = ngettext(
+            "{count} of {total} clinic within {miles} miles of {place} {matched}",
+            "{count} of {total} clinics within {miles} miles of {place} {matched}",
+            unfiltered,
+        )
+    return sentence.format(
+        count=i18n.format_number(count),
+        total=i18n.format_number(unfiltered),
+        miles=miles,
+        place=place,
+        matched=matched.format(filters=i18n.format_number(filters)),
     )
 
 
 def at_home_summary(result: SearchResult, *, escape: Escape = escape_markdown) -> str:
     """``4 at-home (telehealth) providers are licensed in CO`` (escaped)."""
     count = len(result.at_home)
-    state = escape(result.origin.state)
-    verb = "is" if count == 1 else "are"
-    return f"{count_text(count, 'at-home (telehealth) provider')} {verb} licensed in {state}"
+    return ngettext(
+        "{count} at-home (telehealth) provider is licensed in {state}",
+        "{count} at-home (telehealth) providers are licensed in {state}",
+        count,
+    ).format(count=i18n.format_number(count), state=escape(result.origin.state))
+
+
+def and_list(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c`` in the active language (``""`` for none)."""
+    if len(items) <= 1:
+        return items[0] if items else ""
+    # TRANSLATORS: the end of a list: "IV infusion, Works with VA and Up to $100".
+    return _("{items} and {last}").format(items=", ".join(items[:-1]), last=items[-1])
 
 
 def filters_in_words(query: SearchQuery, *, escape: Escape = escape_markdown) -> str:
     """``IV infusion, Works with VA and Up to $100`` (escaped), or ``""`` with none on."""
-    labels = [
-        escape(chip.label)
-        for name, value in query.filters.items()
-        for chip in filter_named(name).chips(value)
-    ]
-    return (
-        labels[0]
-        if len(labels) == 1
-        else ", ".join(labels[:-1]) + " and " + labels[-1]
-        if labels
-        else ""
+    return and_list(
+        [
+            escape(chip.label)
+            for name, value in query.filters.items()
+            for chip in filter_named(name).chips(value)
+        ]
     )
 
 
 def no_match_sentence(result: SearchResult, *, escape: Escape = escape_markdown) -> str:
     """Why the list is empty, naming the filters in the way (escaped)."""
-    where = f"within {result.query.radius_miles:g} miles of {escape(result.origin.label)}"
+    miles = _miles(result.query.radius_miles)
+    place = escape(result.origin.label)
     filters = filters_in_words(result.query, escape=escape)
     if not filters:
-        return f"There is no clinic in our list {where}."
-    noun = "filter" if chip_count(result.query.filters) == 1 else "filters"
-    return f"No clinic {where} matches your {noun}: {filters}."
+        return _("There is no clinic in our list within {miles} miles of {place}.").format(
+            miles=miles, place=place
+        )
+    return ngettext(
+        "No clinic within {miles} miles of {place} matches your filter: {filters}.",
+        "No clinic within {miles} miles of {place} matches your filters: {filters}.",
+        chip_count(result.query.filters),
+    ).format(miles=miles, place=place, filters=filters)
 
 
 def out_of_reach_sentence(result: SearchResult, *, escape: Escape = escape_markdown) -> str:
     """Nothing near and nothing within reach: say so plainly (escaped)."""
-    state = escape(result.origin.state)
-    return (
-        f"There is no clinic in our list within reach either: none in {state} or within "
-        f"{NEAREST_BOUND_MILES:,.0f} miles matches."
-    )
+    return _(
+        "There is no clinic in our list within reach either: none in {state} or within "
+        "{miles} miles matches."
+    ).format(state=escape(result.origin.state), miles=i18n.format_number(NEAREST_BOUND_MILES))
 
 
 def nearest_sentence(result: SearchResult, *, escape: Escape = escape_markdown) -> str | None:
@@ -206,9 +281,10 @@ def nearest_sentence(result: SearchResult, *, escape: Escape = escape_markdown) 
     if len(result.in_person) or result.nearest_outside_radius.empty:
         return None
     first = result.nearest_outside_radius.iloc[0]
-    return (
-        f"The nearest that matches is {first[DISTANCE_COLUMN]:,.0f} miles away, in "
-        f"{escape(first['city'])}, {escape(first['state'])}."
+    return _("The nearest that matches is {miles} miles away, in {city}, {state}.").format(
+        miles=i18n.format_number(first[DISTANCE_COLUMN]),
+        city=escape(first["city"]),
+        state=escape(first["state"]),
     )
 
 
@@ -229,7 +305,7 @@ def shortlist_html(
     """
     provider = directions_provider or provider_from_env()
     items: list[str] = []
-    for _, row in rows.iterrows():
+    for _position, row in rows.iterrows():
         lines: list[str] = []
         for label, text in facts_of(row, today, _SHORTLIST_FACTS):
             if not text:
@@ -241,23 +317,34 @@ def shortlist_html(
                 value = f'<a href="{escape(tel)}">{value}</a>'
             elif link is not None:
                 value = f'<a href="{escape(link)}" rel="noopener noreferrer">{value}</a>'
-            lines.append(f"<dt>{escape(label)}</dt><dd>{value}</dd>")
+            lines.append(f"<dt>{escape(shown_heading(label))}</dt><dd>{value}</dd>")
             if label == "Address":
                 lines.append(_directions_item(row, provider))
         distance = distance_text(row)
+        notes = escape(_("Notes:"))
         items.append(
             f"<li><h2>{escape(str(row.get('name')))}"
             + (f" <small>({escape(distance)})</small>" if distance else "")
-            + f"</h2><dl>{''.join(lines)}</dl><p class=notes>Notes: ____________________</p></li>"
+            + f"</h2><dl>{''.join(lines)}</dl><p class=notes>{notes} "
+            "____________________</p></li>"
         )
+    # The crisis line in the page's language. 988 answers in Spanish when a caller presses 2
+    # (988 Suicide & Crisis Lifeline, https://988lifeline.org/help-yourself/en-espanol/),
+    # and veterans reach the Veterans Crisis Line by pressing 1
+    # (https://www.veteranscrisisline.net/), as in directory.content.CRISIS_LINES.
+    made = escape(
+        _(
+            "Made {date}. Call each clinic to confirm details. In a crisis call or text "
+            "{crisis_number} (veterans press 1)."
+        )
+    ).format(date=escape(i18n.format_date(today)), crisis_number='<a href="tel:988">988</a>')
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{i18n.language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(heading)}</title><style>{_SHORTLIST_CSS}</style></head><body>"
         f"<h1>{escape(heading)}</h1>"
         + (f"<p><strong>{escape(note)}</strong></p>" if note else "")
-        + f"<p>Made {today.day} {today:%b %Y}. Call each clinic to confirm details. In a crisis "
-        'call or text <a href="tel:988">988</a> (veterans press 1).</p>'
+        + f"<p>{made}</p>"
         f"<ol>{''.join(items)}</ol></body></html>"
     )
 
@@ -267,8 +354,9 @@ def _directions_item(row: Row, provider: Provider) -> str:
     route = directions_url(row, provider)
     if route is None:
         return ""
+    heading = escape(_("Directions"))
     return (
-        f'<dt>Directions</dt><dd><a href="{escape(route)}" target="_blank" '
+        f'<dt>{heading}</dt><dd><a href="{escape(route)}" target="_blank" '
         f'rel="noopener noreferrer">{escape(link_text(row.get("name")))}</a></dd>'
     )
 
@@ -300,11 +388,11 @@ def comparison_table(rows: pd.DataFrame, today: date) -> pd.DataFrame:
         f"{row.get('name')} ({row.get('city')}, {row.get('state')})"
         if row.get("city")
         else str(row.get("name"))
-        for _, row in rows.iterrows()
+        for _position, row in rows.iterrows()
     ]
     repeated = {h for h in headings if headings.count(h) > 1}
     columns: dict[str, list[str]] = {}
-    for heading, (_, row) in zip(headings, rows.iterrows(), strict=True):
+    for heading, (_position, row) in zip(headings, rows.iterrows(), strict=True):
         key = f"{heading} [{row.get('id')}]" if heading in repeated else heading
-        columns[key] = [text for _, text in facts_of(row, today, COMPARISON_ROWS)]
-    return pd.DataFrame(columns, index=list(COMPARISON_ROWS))
+        columns[key] = [text for _heading, text in facts_of(row, today, COMPARISON_ROWS)]
+    return pd.DataFrame(columns, index=[shown_heading(h) for h in COMPARISON_ROWS])

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from directory import i18n
 from directory.errors import QueryError
 from directory.filters import (
     DEFAULT_RADIUS_MILES,
@@ -24,6 +25,7 @@ from directory.filters import (
     nearest_radius_choice,
 )
 from directory.geocoding import Origin
+from directory.i18n import gettext as _
 from directory.search import SearchQuery
 
 PLACE_PARAM = "near"
@@ -93,7 +95,7 @@ def form_from_params(params: Mapping[str, Sequence[str]]) -> SearchForm:
     """Read a form from URL parameters (each name mapped to all its values).
 
     Unknown names are ignored; bad values are dropped and explained in
-    ``form.notices`` in words a patient understands.
+    ``form.notices`` in words a patient understands, in the active language.
     """
     notices: list[str] = []
 
@@ -108,8 +110,9 @@ def form_from_params(params: Mapping[str, Sequence[str]]) -> SearchForm:
             radius = nearest_radius_choice(check_radius(radius_text))
         except QueryError:
             notices.append(
-                f"Ignored the distance {radius_text[:20]!r}: use a number of miles up to "
-                f"{MAX_RADIUS_MILES}."
+                _("Ignored the distance {value}: use a number of miles up to {most}.").format(
+                    value=repr(radius_text[:20]), most=i18n.format_number(MAX_RADIUS_MILES)
+                )
             )
     filters: dict[str, FilterValue] = {}
     for entry in all_filters():

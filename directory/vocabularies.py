@@ -4,6 +4,12 @@ A :class:`Term` has one patient-facing ``label``: the words on the clinic cards,
 chips, the patient's CSV download, the shortlist, the comparison table and the About page.
 Admins may type that label (or any synonym) in the CSV, so a value copied from a card
 always validates.
+
+Labels and help are written in English (marked with ``N_`` for the catalog) and shown in
+the patient's language through one place each: :meth:`Term.shown_label` (and
+:attr:`Vocabulary.labels`, :meth:`~Vocabulary.label_for`, :meth:`~Vocabulary.labels_for`,
+which use it) and :meth:`Term.shown_help`. ``Term.label`` itself stays English: it is an
+accepted CSV spelling, and the validator's and the command line's word.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import pandas as pd
+
+from directory import i18n
+from directory.i18n import N_
+from directory.i18n import gettext as _
 
 LIST_SEPARATORS = re.compile(r"[;|,]")
 """Cells holding several values may separate them with ``;`` (canonical), ``|`` or ``,``."""
@@ -62,6 +72,14 @@ class Term:
     help: str = ""
     """One or two plain sentences on what the value means (About page, tooltips, docs)."""
 
+    def shown_label(self) -> str:
+        """:attr:`label` in the active language: what patients read (``label`` stays English)."""
+        return _(self.label)
+
+    def shown_help(self) -> str:
+        """:attr:`help` in the active language (``""`` when the term has none)."""
+        return _(self.help) if self.help else ""
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -76,9 +94,19 @@ class Vocabulary:
     def codes(self) -> tuple[str, ...]:
         return tuple(term.code for term in self.terms)
 
-    @cached_property
+    @property
     def labels(self) -> dict[str, str]:
-        return {term.code: term.label for term in self.terms}
+        """Each code's label in the active language (:meth:`Term.shown_label`), made once
+        per language: the words on the cards, chips, map legend and downloads."""
+        code = i18n.language()
+        found = self._shown_labels.get(code)
+        if found is None:
+            found = self._shown_labels[code] = {t.code: t.shown_label() for t in self.terms}
+        return found
+
+    @cached_property
+    def _shown_labels(self) -> dict[str, dict[str, str]]:
+        return {}
 
     @cached_property
     def spellings(self) -> dict[str, str]:
@@ -93,12 +121,16 @@ class Vocabulary:
         return table
 
     def label_for(self, code: object, default: str = "") -> str:
-        """The label of one code; ``default`` for a blank or unknown one."""
+        """The label of one code (active language); ``default`` for a blank or unknown one."""
         return self.labels.get(str(code), default) if code is not None else default
 
     def labels_for(self, cell: object) -> list[str]:
-        """The labels of a validated list cell, in the cell's (canonical) order."""
+        """The labels (active language) of a validated list cell, in the cell's order."""
         return [self.labels.get(code, code) for code in split_cell(cell)]
+
+    def shown_noun(self) -> str:
+        """:attr:`noun` in the active language, for patients' notices."""
+        return _(self.noun)
 
     def code_for(self, spelling: str) -> str | None:
         """The code a human spelling stands for, or None when it is not in the vocabulary."""
@@ -131,23 +163,23 @@ KINDS = Vocabulary(
 
 MODALITIES = Vocabulary(
     "modalities",
-    "modality",
+    N_("modality"),
     (
         Term(
             "iv",
-            "IV infusion",
+            N_("IV infusion"),
             ("intravenous", "infusion", "iv infusion", "ketamine infusion", "i v"),
-            "Ketamine through a drip in a vein, in a clinic, with monitoring.",
+            N_("Ketamine through a drip in a vein, in a clinic, with monitoring."),
         ),
         Term(
             "im",
-            "IM injection",
+            N_("IM injection"),
             ("intramuscular", "injection", "intramuscular injection", "im shot", "i m"),
-            "A ketamine shot into a muscle, in a clinic.",
+            N_("A ketamine shot into a muscle, in a clinic."),
         ),
         Term(
             "nasal",
-            "Nasal spray (esketamine / Spravato)",
+            N_("Nasal spray (esketamine / Spravato)"),
             (
                 "spravato",
                 "esketamine",
@@ -156,11 +188,11 @@ MODALITIES = Vocabulary(
                 "esketamine nasal spray",
                 "spravato nasal spray",
             ),
-            "Esketamine nasal spray, taken under supervision in a certified clinic.",
+            N_("Esketamine nasal spray, taken under supervision in a certified clinic."),
         ),
         Term(
             "oral",
-            "Oral in clinic",
+            N_("Oral in clinic"),
             (
                 "sublingual",
                 "oral in clinic",
@@ -169,11 +201,11 @@ MODALITIES = Vocabulary(
                 "troche",
                 "oral sublingual",
             ),
-            "Ketamine tablets or lozenges taken in the clinic.",
+            N_("Ketamine tablets or lozenges taken in the clinic."),
         ),
         Term(
             "at_home",
-            "At-home (telehealth)",
+            N_("At-home (telehealth)"),
             (
                 "at home",
                 "home",
@@ -184,18 +216,18 @@ MODALITIES = Vocabulary(
                 "at home sublingual",
                 "home use",
             ),
-            "Oral or sublingual ketamine taken at home, prescribed via telehealth.",
+            N_("Oral or sublingual ketamine taken at home, prescribed via telehealth."),
         ),
     ),
 )
 
 CONDITIONS = Vocabulary(
     "conditions",
-    "condition",
+    N_("condition"),
     (
         Term(
             "ptsd",
-            "PTSD",
+            N_("PTSD"),
             (
                 "post traumatic stress disorder",
                 "posttraumatic stress disorder",
@@ -206,7 +238,7 @@ CONDITIONS = Vocabulary(
         ),
         Term(
             "depression",
-            "Depression",
+            N_("Depression"),
             (
                 "treatment resistant depression",
                 "trd",
@@ -218,7 +250,7 @@ CONDITIONS = Vocabulary(
         ),
         Term(
             "anxiety",
-            "Anxiety",
+            N_("Anxiety"),
             (
                 "gad",
                 "generalized anxiety disorder",
@@ -226,21 +258,21 @@ CONDITIONS = Vocabulary(
                 "anxiety disorder",
             ),
         ),
-        Term("ocd", "OCD", ("obsessive compulsive disorder",)),
-        Term("bipolar_depression", "Bipolar depression", ("bipolar", "bipolar disorder")),
+        Term("ocd", N_("OCD"), ("obsessive compulsive disorder",)),
+        Term("bipolar_depression", N_("Bipolar depression"), ("bipolar", "bipolar disorder")),
         Term(
             "chronic_pain",
-            "Chronic pain",
+            N_("Chronic pain"),
             ("pain", "crps", "fibromyalgia", "neuropathic pain", "pain management"),
         ),
         Term(
             "substance_use",
-            "Substance use",
+            N_("Substance use"),
             ("sud", "substance use disorder", "addiction", "alcohol use disorder"),
         ),
         Term(
             "suicidal_ideation",
-            "Suicidal thoughts",
+            N_("Suicidal thoughts"),
             ("suicidal ideation", "si", "suicidality", "suicidal thoughts"),
         ),
     ),
@@ -248,21 +280,23 @@ CONDITIONS = Vocabulary(
 
 PAYMENT = Vocabulary(
     "payment",
-    "payment option",
+    N_("payment option"),
     (
-        Term("self_pay", "Self-pay", ("cash", "out of pocket", "private pay", "selfpay")),
+        Term("self_pay", N_("Self-pay"), ("cash", "out of pocket", "private pay", "selfpay")),
         Term(
             "private_insurance",
-            "Private insurance",
+            N_("Private insurance"),
             ("insurance", "commercial insurance", "commercial", "ppo", "hmo"),
         ),
-        Term("medicare", "Medicare", ()),
-        Term("medicaid", "Medicaid", ()),
-        Term("tricare", "TRICARE", ()),
+        Term("medicare", N_("Medicare"), ()),
+        Term("medicaid", N_("Medicaid"), ()),
+        Term("tricare", N_("TRICARE"), ()),
         Term(
-            "financing", "Financing", ("payment plan", "payment plans", "carecredit", "care credit")
+            "financing",
+            N_("Financing"),
+            ("payment plan", "payment plans", "carecredit", "care credit"),
         ),
-        Term("sliding_scale", "Sliding scale", ("sliding fee", "income based")),
+        Term("sliding_scale", N_("Sliding scale"), ("sliding fee", "income based")),
     ),
 )
 
@@ -272,20 +306,20 @@ VA_COVERAGE = Vocabulary(
     (
         Term(
             "community_care",
-            "VA Community Care (needs a VA referral)",
+            N_("VA Community Care (needs a VA referral)"),
             ("va community care", "ccn", "va ccn", "community care network", "mission act"),
-            "In the VA Community Care network: the VA pays after it refers the veteran.",
+            N_("In the VA Community Care network: the VA pays after it refers the veteran."),
         ),
         Term(
             "va_facility",
-            "VA medical center",
+            N_("VA medical center"),
             ("va", "va medical center", "vamc", "va hospital", "veterans affairs"),
-            "A VA medical center treating enrolled veterans.",
+            N_("A VA medical center treating enrolled veterans."),
         ),
-        Term("no", "Not covered by the VA", ("none", "n", "false", "not covered")),
+        Term("no", N_("Not covered by the VA"), ("none", "n", "false", "not covered")),
         Term(
             "unknown",
-            "VA coverage unknown — ask the clinic",
+            N_("VA coverage unknown — ask the clinic"),
             ("VA coverage unknown", "not sure", "unsure"),
         ),
     ),
@@ -297,14 +331,16 @@ THERAPIST_REQUIREMENT = Vocabulary(
     (
         Term(
             "required",
-            "You must already see a licensed therapist",
+            N_("You must already see a licensed therapist"),
             ("must have therapist", "therapist required", "must", "yes"),
-            "The clinic treats you only if you already work with a licensed mental health "
-            "professional.",
+            N_(
+                "The clinic treats you only if you already work with a licensed mental health "
+                "professional."
+            ),
         ),
         Term(
             "in_house",
-            "Therapy is provided by the clinic",
+            N_("Therapy is provided by the clinic"),
             (
                 "Therapy provided by the clinic",
                 "in house",
@@ -314,21 +350,25 @@ THERAPIST_REQUIREMENT = Vocabulary(
                 "kap",
                 "ketamine assisted psychotherapy",
             ),
-            "The clinic has its own therapists. This is often called ketamine-assisted "
-            "psychotherapy (KAP).",
+            N_(
+                "The clinic has its own therapists. This is often called ketamine-assisted "
+                "psychotherapy (KAP)."
+            ),
         ),
         Term(
             "recommended",
-            "Seeing a therapist is recommended",
+            N_("Seeing a therapist is recommended"),
             ("A therapist is recommended", "encouraged", "suggested", "preferred"),
-            "The clinic encourages therapy but will treat you without it.",
+            N_("The clinic encourages therapy but will treat you without it."),
         ),
         Term(
             "none",
-            "No therapist needed",
+            N_("No therapist needed"),
             ("no", "not required", "not needed"),
-            "The clinic does not ask about therapy. You can still choose to see a therapist, "
-            "and it is worth thinking about.",
+            N_(
+                "The clinic does not ask about therapy. You can still choose to see a therapist, "
+                "and it is worth thinking about."
+            ),
         ),
     ),
 )
@@ -339,44 +379,54 @@ TRAUMA_THERAPIES = Vocabulary(
     (
         Term(
             "pe",
-            "Prolonged Exposure (PE)",
+            N_("Prolonged Exposure (PE)"),
             ("prolonged exposure",),
-            "With a therapist, you slowly face memories and places you have been avoiding, "
-            "until they lose some of their hold on you.",
+            N_(
+                "With a therapist, you slowly face memories and places you have been avoiding, "
+                "until they lose some of their hold on you."
+            ),
         ),
         Term(
             "cpt",
-            "Cognitive Processing Therapy (CPT)",
+            N_("Cognitive Processing Therapy (CPT)"),
             ("cognitive processing therapy",),
-            "You look at beliefs the trauma left behind, such as blame or feeling that "
-            "nowhere is safe, and work toward more balanced ones.",
+            N_(
+                "You look at beliefs the trauma left behind, such as blame or feeling that "
+                "nowhere is safe, and work toward more balanced ones."
+            ),
         ),
         Term(
             "emdr",
-            "EMDR",
+            N_("EMDR"),
             ("eye movement desensitization and reprocessing",),
-            "EMDR stands for Eye Movement Desensitization and Reprocessing. You briefly hold "
-            "a memory in mind while following side-to-side eye movements or other "
-            "back-and-forth cues. This may help the memory feel less raw.",
+            N_(
+                "EMDR stands for Eye Movement Desensitization and Reprocessing. You briefly hold "
+                "a memory in mind while following side-to-side eye movements or other "
+                "back-and-forth cues. This may help the memory feel less raw."
+            ),
         ),
         Term(
             "wet",
-            "Written Exposure Therapy (WET)",
+            N_("Written Exposure Therapy (WET)"),
             ("written exposure therapy",),
-            "A shorter therapy, often five sessions, in which you write about the trauma in "
-            "a guided way.",
+            N_(
+                "A shorter therapy, often five sessions, in which you write about the trauma in "
+                "a guided way."
+            ),
         ),
         Term(
             "cbt",
-            "Cognitive Behavioral Therapy (CBT)",
+            N_("Cognitive Behavioral Therapy (CBT)"),
             (
                 "cognitive behavioral therapy",
                 "cognitive behavioural therapy",
                 "tf cbt",
                 "trauma focused cbt",
             ),
-            "Trauma-focused CBT helps you notice the thoughts and habits that keep trauma "
-            "symptoms going, and practise new ways of coping with them.",
+            N_(
+                "Trauma-focused CBT helps you notice the thoughts and habits that keep trauma "
+                "symptoms going, and practise new ways of coping with them."
+            ),
         ),
     ),
 )
@@ -385,11 +435,13 @@ ACCEPTING = Vocabulary(
     "accepting_new_patients",
     "yes/no answer",
     (
-        Term("yes", "Accepting new patients", ("y", "true", "1", "accepting", "open")),
-        Term("no", "Not accepting new patients", ("n", "false", "0", "not accepting", "closed")),
+        Term("yes", N_("Accepting new patients"), ("y", "true", "1", "accepting", "open")),
+        Term(
+            "no", N_("Not accepting new patients"), ("n", "false", "0", "not accepting", "closed")
+        ),
         Term(
             "unknown",
-            "Ask the clinic whether it takes new patients",
+            N_("Ask the clinic whether it takes new patients"),
             ("New patients: ask the clinic", "not sure", "unsure"),
         ),
     ),

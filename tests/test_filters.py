@@ -12,7 +12,7 @@ from conftest import REPO_ROOT, csv_text, row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory import filters, schema
+from directory import filters, i18n, schema
 from directory.cli import main
 from directory.dataset import parse_clinics
 from directory.errors import QueryError
@@ -27,6 +27,7 @@ from directory.filters import (
     nearest_radius_choice,
 )
 from directory.geocoding import Origin
+from directory.i18n import gettext as _
 from directory.params import SearchForm, form_from_params
 from directory.search import SearchQuery, index_clinics, search, suggest_relaxations
 
@@ -217,3 +218,81 @@ def test_match_arrays_are_one_per_filter_and_row() -> None:
         assert len(array) == len(index)
     assert isinstance(index.filter_arrays["va"], np.ndarray)
     assert isinstance(index.table, pd.DataFrame)
+
+
+# --- Spanish -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "chips"),
+    [
+        (
+            "modality",
+            ("iv", "nasal"),
+            ["Infusión intravenosa (IV)", "Aerosol nasal (esketamina / Spravato)"],
+        ),
+        ("va", True, ["Trabaja con el VA"]),
+        ("max_price", 450.0, ["Hasta $450"]),
+        ("max_price", 1500.0, ["Hasta $1.500"]),
+        ("name", "summit", ['El nombre contiene "summit"']),
+    ],
+)
+def test_chips_in_spanish(name, value, chips) -> None:
+    with i18n.using("es"):
+        assert [chip.label for chip in filter_named(name).chips(value)] == chips
+
+
+def test_every_filter_has_its_page_words_in_spanish() -> None:
+    for entry in FILTERS:
+        with i18n.using("es"):
+            words = (entry.shown_label(), entry.shown_help(), entry.shown_relax())
+        assert all(words), entry.name
+        assert not set(words) & {entry.label, entry.help, entry.relax}, entry.name
+        # The fields stay English: the command line's help is built from them.
+        assert entry.help.isascii(), entry.name
+    with i18n.using("es"):
+        assert filter_named("max_price").shown_label() == (
+            "Precio máximo por sesión (dólares estadounidenses)"
+        )
+
+
+def test_the_place_and_distance_words_translate() -> None:
+    with i18n.using("es"):
+        assert _(filters.PLACE_LABEL) == "Su código postal (ZIP) o ciudad"
+        assert _(filters.RADIUS_LABEL) == "Distancia (millas)"
+    assert _(filters.PLACE_LABEL) == "Your ZIP code or city"
+
+
+@pytest.mark.parametrize(
+    ("params", "english", "spanish"),
+    [
+        (
+            {"modality": ["laughing_gas"]},
+            "Ignored 'laughing_gas': it is not a modality we know "
+            "(iv, im, nasal, oral or at_home).",
+            "Se ignoró 'laughing_gas': no lo reconocemos como tipo de tratamiento "
+            "(iv, im, nasal, oral o at_home).",
+        ),
+        (
+            {"va": ["maybe"]},
+            "Ignored va='maybe': use 1 or 0.",
+            "Se ignoró va='maybe': use 1 o 0.",
+        ),
+        (
+            {"max_price": ["lots"]},
+            "Ignored the maximum price per session (us dollars) 'lots': use a number of US "
+            "dollars.",
+            "Se ignoró el valor 'lots' de «precio máximo por sesión (dólares estadounidenses)»: "
+            "use un número en dólares estadounidenses.",
+        ),
+    ],
+)
+def test_url_notices_in_each_language(params, english, spanish) -> None:
+    assert form_from_params(params).notices == (english,)
+    with i18n.using("es"):
+        assert form_from_params(params).notices == (spanish,)
+
+
+def test_query_errors_stay_english_for_the_command_line() -> None:
+    with i18n.using("es"), pytest.raises(QueryError, match="is not a modality"):
+        filter_named("modality").check(("laughing_gas",))

@@ -72,9 +72,7 @@ def test_a_spanish_results_page_on_a_phone(phone: tuple[Page, list[str]], app: A
     crisis = page.locator(".st-key-crisis")
     expect(crisis).to_contain_text("AYUDA")
     assert crisis.locator('a[href^="tel:988"]').count() >= 1
-    expect(page.locator("#crisis-skip-link")).to_have_text(
-        spanish("Crisis help: call or text 988")
-    )
+    expect(page.locator("#crisis-skip-link")).to_have_text(spanish("Crisis help: call or text 988"))
     # The answer first: the results heading and the first card are above the map.
     first_card = page.locator(".st-key-card-in_person-0")
     map_heading = page.locator("h2#map-of-these-clinics")

@@ -12,9 +12,11 @@ from conftest import card_row
 from hypothesis import given
 from hypothesis import strategies as st
 
-from directory import listing, schema
+from directory import i18n, listing, schema
 from directory.directions import directions_url
+from directory.geocoding import Origin
 from directory.safetext import escape_markdown
+from directory.search import SearchQuery, SearchResult
 
 TODAY = date(2026, 11, 20)
 
@@ -243,3 +245,130 @@ def test_shortlist_escapes_the_directions_url(provider):
     assert not set(href) & set('<>" ')
     assert html.unescape(href) == directions_url(clinic, provider)
     assert "1%20Main%20St%20%26%20%3Cscript%3E%22" in href
+
+
+# --- Spanish -----------------------------------------------------------------------------------
+
+DENVER = Origin("80202", "Denver, CO", 39.753, -104.999, "CO", "zip")
+COLORADO = Origin("Colorado", "Colorado", 39.0, -105.5, "CO", "state")
+
+
+def result_of(
+    in_person: int, *, at_home: int = 0, origin: Origin = DENVER, **filters: object
+) -> SearchResult:
+    frame = pd.DataFrame([row(id=str(i)) for i in range(in_person)])
+    homes = pd.DataFrame([row(id=f"h{i}", kind="telehealth") for i in range(at_home)])
+    query = SearchQuery(origin=origin, radius_miles=25, filters=filters)
+    return SearchResult(query, frame, homes, frame.iloc[0:0])
+
+
+@pytest.mark.parametrize(
+    ("result", "unfiltered", "english", "spanish"),
+    [
+        (result_of(11), None, "11 clinics within 25 miles of Denver, CO",
+         "11 clínicas en un radio de 25 millas de Denver, CO"),
+        (result_of(1), None, "1 clinic within 25 miles of Denver, CO",
+         "1 clínica en un radio de 25 millas de Denver, CO"),
+        (result_of(3, origin=COLORADO), None, "3 clinics in Colorado", "3 clínicas en Colorado"),
+        (result_of(1, va=True), 11, "1 of 11 clinics within 25 miles of Denver, CO matches "
+         "your 1 filter", "1 de 11 clínicas en un radio de 25 millas de Denver, CO coincide "
+         "con su 1 filtro"),
+        (result_of(3, va=True, accepting=True), 11, "3 of 11 clinics within 25 miles of "
+         "Denver, CO match your 2 filters", "3 de 11 clínicas en un radio de 25 millas de "
+         "Denver, CO coinciden con sus 2 filtros"),
+        (result_of(0, origin=COLORADO, va=True), 1593, "0 of 1,593 clinics in Colorado match "
+         "your 1 filter", "0 de 1.593 clínicas en Colorado coinciden con su 1 filtro"),
+    ],
+)  # fmt: skip
+def test_summary_sentence_in_each_language(result, unfiltered, english, spanish):
+    assert listing.summary_sentence(result, unfiltered=unfiltered, escape=str) == english
+    with i18n.using("es"):
+        assert listing.summary_sentence(result, unfiltered=unfiltered, escape=str) == spanish
+
+
+def test_empty_state_sentences_in_spanish():
+    filtered = result_of(0, modality=("iv",), va=True, max_price=1500.0)
+    with i18n.using("es"):
+        assert listing.no_match_sentence(filtered, escape=str) == (
+            "Ninguna clínica en un radio de 25 millas de Denver, CO coincide con sus filtros: "
+            "Infusión intravenosa (IV), Trabaja con el VA y Hasta $1.500."
+        )
+        assert listing.no_match_sentence(result_of(0), escape=str) == (
+            "No hay ninguna clínica en nuestra lista en un radio de 25 millas de Denver, CO."
+        )
+        assert "ni en un radio de 250 millas" in listing.out_of_reach_sentence(result_of(0))
+        assert listing.at_home_summary(result_of(0, at_home=1)) == (
+            "1 proveedor a domicilio (telesalud) tiene licencia en CO"
+        )
+        assert listing.at_home_summary(result_of(0, at_home=4)) == (
+            "4 proveedores a domicilio (telesalud) tienen licencia en CO"
+        )
+    assert listing.no_match_sentence(filtered, escape=str) == (
+        "No clinic within 25 miles of Denver, CO matches your filters: "
+        "IV infusion, Works with VA and Up to $1,500."
+    )
+
+
+def test_nearest_sentence_writes_miles_the_spanish_way():
+    far = pd.DataFrame([row(city="Pueblo", distance_miles=1593.2)])
+    result = SearchResult(result_of(0).query, far.iloc[0:0], far.iloc[0:0], far)
+    assert listing.nearest_sentence(result, escape=str) == (
+        "The nearest that matches is 1,593 miles away, in Pueblo, CO."
+    )
+    with i18n.using("es"):
+        assert listing.nearest_sentence(result, escape=str) == (
+            "La más cercana que coincide está a 1.593 millas, en Pueblo, CO."
+        )
+
+
+def test_card_in_spanish():
+    with i18n.using("es"):
+        card = listing.clinic_markdown(row(**{schema.COORDINATES_APPROXIMATE: True}), TODAY)
+        at_home = listing.clinic_markdown(row(kind="telehealth", service_states="CO;NM"), TODAY)
+    shown = re.sub(r"\\(.)", r"\1", card)
+    assert "**Teléfono:** [\\(303\\) 555\\-0101](tel:+13035550101)" in card
+    assert "[Sitio web de Clinic](https://clinic.example.com)" in card
+    assert "(la ubicación en el mapa es aproximada)" in shown
+    assert "Infusión intravenosa (IV)" in shown
+    assert "Usted ya debe tener un terapeuta con licencia" in shown
+    assert "Community Care del VA (requiere una remisión del VA)" in shown
+    assert "Acepta pacientes nuevos" in shown
+    assert "Atiende a pacientes a domicilio en: CO, NM" in at_home
+    for english in ("Phone:", "Website of", "map pin", "Treats patients at home"):
+        assert english not in card + at_home
+
+
+def test_shortlist_in_spanish_with_the_spanish_crisis_line():
+    with i18n.using("es"):
+        page = listing.shortlist_html(
+            pd.DataFrame([located(notes="Parking at the back")]),
+            "Clínicas cerca de Denver",
+            TODAY,
+            directions_provider="osm",
+        )
+    assert '<html lang="es">' in page
+    assert "Lista hecha el 20 de noviembre de 2026." in page
+    assert (
+        'En una crisis, llame o envíe un texto al <a href="tel:988">988</a> '
+        "(oprima 2 para español; veteranos, oprima 1)."
+    ) in page
+    assert "<dt>Cómo llegar</dt>" in page
+    assert "Notas: ____" in page
+    assert "Parking at the back" in page  # data is never translated
+    english = listing.shortlist_html(pd.DataFrame([located()]), "x", TODAY)
+    assert '<html lang="en">' in english
+    assert (
+        "Made 20 Nov 2026. Call each clinic to confirm details. In a crisis call or text "
+        '<a href="tel:988">988</a> (veterans press 1).'
+    ) in english
+
+
+def test_comparison_table_rows_follow_the_language():
+    rows = pd.DataFrame([row(id="a"), row(id="b", name="Other")])
+    assert list(listing.comparison_table(rows, TODAY).index) == list(listing.COMPARISON_ROWS)
+    with i18n.using("es"):
+        table = listing.comparison_table(rows, TODAY)
+    assert len(table.index) == len(listing.COMPARISON_ROWS)
+    assert table.iloc[list(listing.COMPARISON_ROWS).index("Therapist"), 0] == (
+        "Usted ya debe tener un terapeuta con licencia"
+    )

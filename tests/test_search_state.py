@@ -131,3 +131,29 @@ def test_bad_url_values_are_dropped_with_a_notice_and_the_url_is_corrected():
     assert "laughing" in notices
     assert "distance" in notices
     assert url(at) == {"near": ["80202"]}
+
+
+def test_the_controls_chips_and_notices_in_spanish():
+    at = start(lang="es", near="80202", modality=["iv"], max_price="1500", radius="far")
+    assert at.text_input(key=search_state.PLACE_DRAFT).label == "Su código postal (ZIP) o ciudad"
+    assert at.text_input(key=search_state.PLACE_DRAFT).placeholder == "p. ej., 80202 o Denver, CO"
+    assert at.button(key="search-button").label == "Buscar"
+    assert at.select_slider(key=search_state.RADIUS_KEY).label == "Distancia (millas)"
+    assert at.multiselect(key="modality").label == "Tipo de tratamiento"
+    assert at.multiselect(key="modality").options[0] == "Infusión intravenosa (IV)"
+    assert at.number_input(key="max_price").label.startswith("Precio máximo por sesión")
+    assert at.checkbox(key="va").label == "Trabaja con el VA (Community Care o centro del VA)"
+    assert at.expander[0].label == "Filtre según lo que le importa (activos: 2)"
+    chips = [b.label for b in at.button if (b.key or "").startswith("chip-")]
+    assert chips == [
+        "Infusión intravenosa \\(IV\\)",
+        "Hasta \\$1\\.500",
+        "Quitar todos los filtros",
+    ]
+    assert "**Filtros activos**" in " ".join(m.value for m in at.markdown)
+    notices = " ".join(i.value for i in at.info)
+    assert "Se ignoró la distancia" in notices
+    assert "Ignored" not in notices
+    # The search is the same one: switching the language keeps it.
+    assert url(at)["modality"] == ["iv"]
+    assert url(at)["lang"] == ["es"]

@@ -22,6 +22,7 @@ from directory.filters import (
     all_filters,
     chip_count,
 )
+from directory.i18n import gettext as _
 from directory.params import SearchForm
 from directory.ui import location, search_state
 
@@ -34,28 +35,32 @@ def render_controls(form: SearchForm) -> None:
     with st.container(key="place-row", horizontal=True, vertical_alignment="bottom"):
         # No max_chars: Streamlit would show a "5/200" counter; the form cuts long text.
         st.text_input(
-            PLACE_LABEL,
+            _(PLACE_LABEL),
             key=search_state.PLACE_DRAFT,
-            placeholder="e.g. 80202 or Denver, CO",
-            help=PLACE_HELP,
+            placeholder=_("e.g. 80202 or Denver, CO"),
+            help=_(PLACE_HELP),
             on_change=search_state.on_place_submitted,
         )
         st.button(
-            "Search",
+            _("Search"),
             key="search-button",
             type="primary",
             on_click=search_state.on_place_submitted,
         )
     location.render_location_button()  # its own row: the button and its privacy note
     st.select_slider(
-        RADIUS_LABEL,
+        _(RADIUS_LABEL),
         options=list(RADIUS_CHOICES_MILES),
         key=search_state.RADIUS_KEY,
-        help=RADIUS_HELP,
+        help=_(RADIUS_HELP),
         on_change=search_state.on_radius_widget,
     )
     count = chip_count(form.filters)
-    label = "Filter by what matters to you" + (f" ({count} on)" if count else "")
+    label = (
+        _("Filter by what matters to you ({count} on)").format(count=count)
+        if count
+        else _("Filter by what matters to you")
+    )
     # A key, so the panel is the same element when its label's count changes: without
     # one it closed after every filter a patient set.
     with st.expander(label, expanded=False, key="filters-panel"):
@@ -69,34 +74,35 @@ def _draw_control(entry: Filter, column: DeltaGenerator) -> None:
     """The widget for one filter, drawn from its table entry."""
     key = search_state.widget_key(entry)
     changed, args = search_state.on_filter_widget, (entry.name,)
+    label, help_text = entry.shown_label(), entry.shown_help()
     if entry.vocabulary is not None:
         column.multiselect(
-            entry.label,
+            label,
             entry.vocabulary.codes,
             key=key,
             format_func=entry.vocabulary.labels.__getitem__,
-            help=entry.help,
+            help=help_text,
             on_change=changed,
             args=args,
         )
     elif entry.kind is FilterKind.FLAG:
-        column.checkbox(entry.label, key=key, help=entry.help, on_change=changed, args=args)
+        column.checkbox(label, key=key, help=help_text, on_change=changed, args=args)
     elif entry.kind is FilterKind.AT_MOST:
         low, high = entry.bounds
         column.number_input(
-            entry.label,
+            label,
             value=None,  # an empty box means no limit, not $0
             min_value=int(low),
             max_value=int(high),
             step=int(entry.step),
-            placeholder="No limit",
+            placeholder=_("No limit"),
             key=key,
-            help=entry.help,
+            help=help_text,
             on_change=changed,
             args=args,
         )
     else:
-        column.text_input(entry.label, key=key, help=entry.help, on_change=changed, args=args)
+        column.text_input(label, key=key, help=help_text, on_change=changed, args=args)
 
 
 def render_chips(form: SearchForm) -> None:
@@ -105,7 +111,7 @@ def render_chips(form: SearchForm) -> None:
     if not chips:
         return
     with st.container(key="chips", horizontal=True, gap="small"):
-        st.markdown("**Filters on** (tap one to remove it):")
+        st.markdown(_("**Filters on** (tap one to remove it):"))
         for position, chip in enumerate(chips):
             label = safetext.escape_markdown(chip.label)  # a typed name is untrusted text
             st.button(
@@ -116,7 +122,7 @@ def render_chips(form: SearchForm) -> None:
                 args=(chip.filter, chip.value_without),
             )
         st.button(
-            "Clear all filters",
+            _("Clear all filters"),
             key="chip-clear",
             type="tertiary",
             on_click=search_state.clear_filters,

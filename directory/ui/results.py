@@ -7,14 +7,18 @@ many cards are shown, which are compared).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
-from directory import content, export, listing, safetext
+from directory import content, export, i18n, listing, safetext
 from directory.facts import Row
 from directory.filters import RADIUS_CHOICES_MILES, filter_named
+from directory.i18n import gettext as _
+from directory.i18n import ngettext
 from directory.search import (
     ClinicIndex,
     SearchResult,
@@ -49,7 +53,7 @@ def render_list(
     on the map first."""
     ids = rows["id"].tolist()
     if selected is not None and selected in ids:
-        st.success("Selected on the map:", icon=":material/location_on:")
+        st.success(_("Selected on the map:"), icon=":material/location_on:")
         (chosen,) = index.head_records(rows.iloc[[ids.index(selected)]], 1)
         _render_card(chosen, today, key=f"{section}-selected")
     signature = (section, tuple(ids[:50]))
@@ -61,15 +65,35 @@ def render_list(
         _render_card(row, today, key=card_key(section, position))
     if len(rows) > shown:
         more, left = min(page_size, len(rows) - shown), len(rows) - shown
-        noun = "provider" if section == "at_home" else "clinic"
         st.button(
-            f"Show {listing.count_text(more, 'more ' + noun)} (of {left:,} left)"
-            if more < left
-            else f"Show the other {listing.count_text(more, noun)}",
+            _show_more_label(more, left, providers=section == "at_home"),
             key=f"more-{section}",
             on_click=_show_more,
             args=(section, shown, page_size),
         )
+
+
+def _show_more_label(more: int, left: int, *, providers: bool) -> str:
+    """``Show 10 more clinics (of 23 left)``, or ``Show the other 3 clinics``."""
+    numbers = {"count": i18n.format_number(more), "left": i18n.format_number(left)}
+    if more < left:
+        if providers:
+            text = ngettext(
+                "Show {count} more provider (of {left} left)",
+                "Show {count} more providers (of {left} left)",
+                more,
+            )
+        else:
+            text = ngettext(
+                "Show {count} more clinic (of {left} left)",
+                "Show {count} more clinics (of {left} left)",
+                more,
+            )
+    elif providers:
+        text = ngettext("Show the other {count} provider", "Show the other {count} providers", more)
+    else:
+        text = ngettext("Show the other {count} clinic", "Show the other {count} clinics", more)
+    return text.format(**numbers)
 
 
 def _show_more(section: str, shown: int, page_size: int = PAGE_SIZE) -> None:
@@ -89,7 +113,7 @@ def _render_card(row: Row, today: date, *, key: str) -> None:
         chosen = compare_ids()
         st.checkbox(
             # Widget labels render Markdown too: the name is escaped like every data value.
-            f"Compare {safetext.escape_markdown(row['name'])}",
+            _("Compare {name}").format(name=safetext.escape_markdown(row["name"])),
             key=widget,
             value=clinic_id in chosen,
             disabled=clinic_id not in chosen and len(chosen) >= MAX_COMPARE,
@@ -128,12 +152,20 @@ def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) ->
     wider = None if whole_state else suggest_wider_radius(index, query, RADIUS_CHOICES_MILES)
     if relaxations or wider:
         with st.container(key="relax"):
-            st.markdown("**To see clinics nearby, try:**")
+            st.markdown(_("**To see clinics nearby, try:**"))
             for relaxation in relaxations:
                 entry = filter_named(relaxation.filter)
+                found = relaxation.in_person_count
                 st.button(
-                    f"{entry.relax}: {listing.count_text(relaxation.in_person_count, 'clinic')}"
-                    f" {listing.scope_text(result)}",
+                    # TRANSLATORS: a button: "Any payment option: 4 clinics within 25 miles"
+                    # ({scope} is "within 25 miles" or "in Colorado").
+                    ngettext(
+                        "{relax}: {count} clinic {scope}", "{relax}: {count} clinics {scope}", found
+                    ).format(
+                        relax=entry.shown_relax(),
+                        count=i18n.format_number(found),
+                        scope=listing.scope_text(result),
+                    ),
                     key=f"relax-{entry.name}",
                     on_click=search_state.set_filter,
                     args=(entry.name, entry.default),
@@ -141,20 +173,27 @@ def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) ->
             if wider is not None:
                 miles, count = wider
                 st.button(
-                    f"Search within {miles} miles: {listing.count_text(count, 'clinic')}",
+                    ngettext(
+                        "Search within {miles} miles: {count} clinic",
+                        "Search within {miles} miles: {count} clinics",
+                        count,
+                    ).format(miles=i18n.format_number(miles), count=i18n.format_number(count)),
                     key="relax-radius",
                     on_click=search_state.set_radius,
                     args=(miles,),
                 )
     nearest = listing.nearest_sentence(result)
     if nearest and len(result.nearest_outside_radius):
-        st.markdown(f"**Nearest matching clinics further away.** {nearest}")
+        st.markdown(
+            _("**Nearest matching clinics further away.** {nearest}").format(nearest=nearest)
+        )
         render_list(index, result.nearest_outside_radius, today, None, section="nearest")
     elif not whole_state:
         st.markdown(listing.out_of_reach_sentence(result))
     if not len(result.nearest_outside_radius):
         st.markdown(
-            "You may still find care at home: see the at-home (telehealth) providers below. "
+            _("You may still find care at home: see the at-home (telehealth) providers below.")
+            + " "
             + content.va_locator_markdown()
         )
 
@@ -172,22 +211,33 @@ def render_at_home(
     Leading a whole state's page, a link goes to the clinics below them.
     """
     state = safetext.escape_markdown(result.origin.state)
-    st.header(listing.at_home_summary(result) if first else f"Also available at home in {state}")
+    st.header(
+        listing.at_home_summary(result)
+        if first
+        else _("Also available at home in {state}").format(state=state)
+    )
     clinics_below = len(result.in_person) if first else 0
     if clinics_below:
         # On a phone the clinics would start screens further down: say they are there.
         st.markdown(
-            f"[Skip to the {listing.count_text(clinics_below, 'clinic')} you can visit]"
-            f"(#{CLINICS_ANCHOR})"
+            ngettext(
+                "[Skip to the {count} clinic you can visit](#{anchor})",
+                "[Skip to the {count} clinics you can visit](#{anchor})",
+                clinics_below,
+            ).format(count=i18n.format_number(clinics_below), anchor=CLINICS_ANCHOR)
         )
     if result.at_home.empty:
         st.markdown(
-            f"No at-home (telehealth) provider in the list matches your filters in {state}."
+            _(
+                "No at-home (telehealth) provider in the list matches your filters in {state}."
+            ).format(state=state)
         )
         return
     st.caption(
-        "These providers are licensed to treat patients at home in your state. "
-        "Prices are per month of at-home treatment."
+        _(
+            "These providers are licensed to treat patients at home in your state. "
+            "Prices are per month of at-home treatment."
+        )
     )
     # Below the clinics nearby they are the second answer: a shorter first page keeps the
     # page (and each visit's cost) down; "Show more" brings the rest.
@@ -205,46 +255,81 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
     sections = {name: frame for name, frame in sections.items() if len(frame)}
     if not sections:
         return
-    st.header("Take your list with you")
+    st.header(_("Take your list with you"))
     # Only ids here: the tables are joined only for a download or the comparison.
     pool_ids = list(dict.fromkeys(i for frame in sections.values() for i in frame["id"].tolist()))
     picked_ids = [i for i in compare_ids() if i in set(pool_ids)]
     left, right = st.columns(2)
     left.download_button(
-        f"Download all {listing.count_text(len(pool_ids), 'clinic')} (CSV)",
+        ngettext(
+            "Download all {count} clinic (CSV)", "Download all {count} clinics (CSV)", len(pool_ids)
+        ).format(count=i18n.format_number(len(pool_ids))),
         # A callable: the file is built only when the patient asks for it.
-        lambda: export.patient_csv(sections, today),
+        in_this_language(lambda: export.patient_csv(sections, today)),
         file_name="ketamine-clinics.csv",
         mime="text/csv",
         key="csv",
     )
     count = len(picked_ids) or min(len(pool_ids), PAGE_SIZE)
-    clinics = listing.count_text(count, "clinic")  # "2 clinics"
     if picked_ids:
-        label = f"Printable shortlist of the {count} compared {clinics.split(' ', 1)[1]}"
+        label = ngettext(
+            "Printable shortlist of the {count} compared clinic",
+            "Printable shortlist of the {count} compared clinics",
+            count,
+        )
     elif len(pool_ids) > count:
-        label = f"Printable shortlist of the first {clinics}"
+        label = ngettext(
+            "Printable shortlist of the first {count} clinic",
+            "Printable shortlist of the first {count} clinics",
+            count,
+        )
     else:
-        label = f"Printable shortlist of {clinics}"
+        label = ngettext(
+            "Printable shortlist of {count} clinic", "Printable shortlist of {count} clinics", count
+        )
     right.download_button(
-        label,
-        lambda: listing.shortlist_html(
-            _shortlist(sections, picked_ids),
-            f"Clinics near {result.origin.label}",
-            today,
-            note=content.sample_data_note_plain() if is_sample else "",
+        label.format(count=i18n.format_number(count)),
+        in_this_language(
+            lambda: listing.shortlist_html(
+                _shortlist(sections, picked_ids),
+                _("Clinics near {place}").format(place=result.origin.label),
+                today,
+                note=content.sample_data_note_plain() if is_sample else "",
+            )
         ),
         file_name="clinic-shortlist.html",
         mime="text/html",
         key="shortlist",
     )
     if len(picked_ids) >= 2:
-        st.subheader("Compare side by side")
+        st.subheader(_("Compare side by side"))
         picked = _shortlist(sections, picked_ids)
         st.dataframe(listing.comparison_table(picked, today), width="stretch")
         report_ui.render_compare_controls(picked)
     else:
-        st.caption(f'Tick "Compare" on up to {MAX_COMPARE} clinics to see them side by side.')
+        st.caption(
+            _('Tick "Compare" on up to {count} clinics to see them side by side.').format(
+                count=i18n.format_number(MAX_COMPARE)
+            )
+        )
+
+
+Made = TypeVar("Made")
+
+
+def in_this_language(make: Callable[[], Made]) -> Callable[[], Made]:
+    """``make``, run later in the language of this run.
+
+    Streamlit builds a deferred download in a worker thread when the patient clicks, where
+    no page run has set the language: the file would come out in English.
+    """
+    code = i18n.language()
+
+    def made_in_language() -> Made:
+        with i18n.using(code):
+            return make()
+
+    return made_in_language
 
 
 def _shortlist(sections: dict[str, pd.DataFrame], picked_ids: list[str]) -> pd.DataFrame:
