@@ -93,14 +93,12 @@ def test_plurals_have_every_form_of_the_language(code):
 
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_links_and_markdown_survive_translation(code):
-    """The same link targets, and no dollar sign that Streamlit would read as maths."""
+    """Every English link kept (Spanish may add one: 988's AYUDA text), no stray maths."""
     link = re.compile(r"\]\(([^)\s]+)\)")
     for message in messages(code):
         english = " ".join(forms(message))
         for string in translations(message):
-            assert sorted(set(link.findall(string))) == sorted(set(link.findall(english))), (
-                message.id
-            )
+            assert set(link.findall(english)) <= set(link.findall(string)), message.id
             assert len(UNESCAPED_DOLLAR.findall(string)) <= len(UNESCAPED_DOLLAR.findall(english))
             assert string.count("**") % 2 == 0, message.id
 

@@ -1,4 +1,4 @@
-"""directory.ui.language through AppTest: the language from the URL or browser, kept and switched."""
+"""directory.ui.language through AppTest: the language from the URL or browser, kept, switched."""
 
 from __future__ import annotations
 
