@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from directory import schema
+from directory import i18n, schema
 from directory.csvfile import TRIMMED, csv_text
 from directory.facts import DISTANCE_COLUMN, FACTS, facts_of, heading_text, miles_of
 from directory.i18n import N_
@@ -143,3 +143,19 @@ def patient_csv(sections: Mapping[str, pd.DataFrame], today: date) -> str:
     table = pd.DataFrame(records, columns=list(PATIENT_COLUMNS))
     table.columns = pd.Index(patient_headers())
     return csv_text(_neutralised(table))
+
+
+def patient_csv_later(sections: Mapping[str, pd.DataFrame], today: date) -> Callable[[], str]:
+    """:func:`patient_csv`, made when called, in the language active now.
+
+    For a download button's callable: Streamlit runs it on another thread when the
+    patient clicks, outside the page's run, where no language is active (it would be
+    English for everyone).
+    """
+    language = i18n.language()
+
+    def make() -> str:
+        with i18n.using(language):
+            return patient_csv(sections, today)
+
+    return make

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import io
 import json
@@ -20,6 +21,7 @@ from directory.export import (
     neutralise_formula,
     patient_columns,
     patient_csv,
+    patient_csv_later,
     patient_headers,
     to_records,
     to_safe_csv,
@@ -210,3 +212,17 @@ def test_the_patient_download_is_in_spanish_with_numbers_left_as_numbers() -> No
     assert record["Distancia (millas)"] == "1593.0"  # a number for the spreadsheet
     assert record["Verificado"] == "Verificado por última vez el 14 de septiembre de 2026"
     assert english[1][0] == "Near you"
+
+
+def test_a_download_made_later_on_another_thread_keeps_the_pages_language() -> None:
+    """Streamlit runs a download button's callable on a worker thread, outside the page's
+    run: the file must still be in the language the page was in."""
+    table = parse_clinics(csv_text(row()), today=TODAY).table.assign(distance_miles=1.0)
+    with i18n.using("es"):
+        spanish = patient_csv_later({"in_person": table}, TODAY)
+    english = patient_csv_later({"in_person": table}, TODAY)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        made = [pool.submit(make).result() for make in (spanish, english)]
+    assert read_back(made[0])[0][:2] == ["Resultado", "Nombre"]
+    assert read_back(made[0])[1][0] == "Cerca de usted"
+    assert read_back(made[1])[0] == list(PATIENT_COLUMNS)

@@ -213,7 +213,7 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
     left.download_button(
         f"Download all {listing.count_text(len(pool_ids), 'clinic')} (CSV)",
         # A callable: the file is built only when the patient asks for it.
-        lambda: export.patient_csv(sections, today),
+        export.patient_csv_later(sections, today),  # in this page's language
         file_name="ketamine-clinics.csv",
         mime="text/csv",
         key="csv",
