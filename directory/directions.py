@@ -26,6 +26,7 @@ import pandas as pd
 
 from directory import schema
 from directory.facts import Row, address_text, address_texts
+from directory.i18n import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,10 @@ def directions_column(table: pd.DataFrame, provider: Provider | None = None) -> 
 def link_text(name: object) -> str:
     """``Directions to <name>``: a screen reader's list of links says which clinic."""
     flat = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)
-    return f"Directions to {' '.join(flat.split()) or 'the clinic'}"
+    shown = " ".join(flat.split())
+    if not shown:
+        return _("Directions to the clinic")
+    return _("Directions to {name}").format(name=shown)
 
 
 def _url(

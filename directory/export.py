@@ -12,7 +12,9 @@ import pandas as pd
 
 from directory import schema
 from directory.csvfile import TRIMMED, csv_text
-from directory.facts import DISTANCE_COLUMN, FACTS, facts_of, miles_of
+from directory.facts import DISTANCE_COLUMN, FACTS, facts_of, heading_text, miles_of
+from directory.i18n import N_
+from directory.i18n import gettext as _
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 """Text starting with one of these may run as a formula in a spreadsheet (the last four
@@ -99,17 +101,24 @@ def _plain(value: Any) -> Any:
 
 
 RESULT_SECTIONS: Mapping[str, str] = {
-    "in_person": "Near you",
-    "at_home": "At home (telehealth)",
-    "nearest_outside_radius": "Further away",
+    "in_person": N_("Near you"),
+    "at_home": N_("At home (telehealth)"),
+    "nearest_outside_radius": N_("Further away"),
 }
-"""The sections of a search result, as the patient's download names them."""
+"""The sections of a search result, as the patient's download names them (in English:
+translated when the download is made)."""
 
 PATIENT_FACTS: tuple[str, ...] = tuple(f.heading for f in FACTS if f.heading != "Distance")
 PATIENT_COLUMNS: tuple[str, ...] = (
-    "Result", "Name", "Distance (miles)", *PATIENT_FACTS, "Clinic id",
+    N_("Result"), N_("Name"), N_("Distance (miles)"), *PATIENT_FACTS, N_("Clinic id"),
 )  # fmt: skip
-"""The patient's CSV: what the cards say, in their words, and the clinic id last."""
+"""The patient's CSV: what the cards say, in their words, and the clinic id last (the
+English headers: :func:`patient_headers` gives them in the active language)."""
+
+
+def patient_headers() -> list[str]:
+    """:data:`PATIENT_COLUMNS` as the download names them, in the active language."""
+    return [heading_text(column) for column in PATIENT_COLUMNS]
 
 
 def patient_csv(sections: Mapping[str, pd.DataFrame], today: date) -> str:
@@ -117,14 +126,14 @@ def patient_csv(sections: Mapping[str, pd.DataFrame], today: date) -> str:
 
     Only published facts (no codes, no admins' own columns), distances to 0.1 mile, and
     spreadsheet formulas neutralised. ``sections`` maps :data:`RESULT_SECTIONS` keys to
-    result tables.
+    result tables. Headers and texts are in the active language; numbers stay numbers.
     """
     records: list[dict[str, object]] = []
     for section, frame in sections.items():
-        for _, row in frame.iterrows():
+        for _index, row in frame.iterrows():
             miles = miles_of(row)
             record: dict[str, object] = {
-                "Result": RESULT_SECTIONS[section],
+                "Result": _(RESULT_SECTIONS[section]),
                 "Name": " ".join(str(row.get("name") or "").split()),
                 "Distance (miles)": round(miles, 1) if miles is not None else None,
             }
@@ -132,4 +141,5 @@ def patient_csv(sections: Mapping[str, pd.DataFrame], today: date) -> str:
             record["Clinic id"] = str(row.get("id") or "")
             records.append(record)
     table = pd.DataFrame(records, columns=list(PATIENT_COLUMNS))
+    table.columns = pd.Index(patient_headers())
     return csv_text(_neutralised(table))

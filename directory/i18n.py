@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 LOCALE_DIR: Final = Path(__file__).with_name("locale")
 DOMAIN: Final = "messages"
@@ -50,6 +50,7 @@ _active: contextvars.ContextVar[str | None] = contextvars.ContextVar("language",
 _resolver: Callable[[], str | None] | None = None
 _catalogs: dict[str, _gettext.NullTranslations] = {}
 _catalogs_lock = threading.Lock()
+Made = TypeVar("Made")
 _LANGUAGE_TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
 
 
@@ -79,6 +80,21 @@ def using(code: str) -> Iterator[None]:
         yield
     finally:
         _active.reset(token)
+
+
+def in_active_language(make: Callable[[], Made]) -> Callable[[], Made]:
+    """``make``, to be run later (on any thread) in the language active now.
+
+    Streamlit builds a deferred download in a worker thread when the patient clicks,
+    outside the page run that set the language: without this the file would be English.
+    """
+    code = language()
+
+    def made_in_language() -> Made:
+        with using(code):
+            return make()
+
+    return made_in_language
 
 
 def set_resolver(resolver: Callable[[], str | None] | None) -> None:

@@ -27,6 +27,7 @@ from directory.facts import (
     facts_of,
     format_miles,
     format_price,
+    heading_text,
     miles_of,
     states_text,
     verification,
@@ -97,7 +98,7 @@ def clinic_markdown(row: Row, today: date, *, directions_provider: Provider | No
     for heading in _CARD_FACTS:
         text = fact_text(heading, row, today)
         if text or heading in _CARD_FACTS_ALWAYS:
-            lines.append(f"**{shown_heading(heading)}:** {escape_markdown(text)}")
+            lines.append(f"**{heading_text(heading)}:** {escape_markdown(text)}")
     lines.append(escape_markdown(fact_text("New patients", row, today)))
     if row.get("languages"):
         lines.append(
@@ -119,11 +120,6 @@ _CARD_FACTS = (
     "Treatment", "Treats", "Payment", "VA", "Therapist", "Trauma therapy offered", "Price",
 )  # fmt: skip
 _CARD_FACTS_ALWAYS = frozenset({"Treatment", "Treats", "Payment", "VA", "Therapist", "Price"})
-
-
-def shown_heading(heading: str) -> str:
-    """A fact's heading (:data:`directory.facts.FACTS`, English keys) in the active language."""
-    return _(heading)
 
 
 def clinic_title(row: Row) -> str:
@@ -317,7 +313,7 @@ def shortlist_html(
                 value = f'<a href="{escape(tel)}">{value}</a>'
             elif link is not None:
                 value = f'<a href="{escape(link)}" rel="noopener noreferrer">{value}</a>'
-            lines.append(f"<dt>{escape(shown_heading(label))}</dt><dd>{value}</dd>")
+            lines.append(f"<dt>{escape(heading_text(label))}</dt><dd>{value}</dd>")
             if label == "Address":
                 lines.append(_directions_item(row, provider))
         distance = distance_text(row)
@@ -395,4 +391,4 @@ def comparison_table(rows: pd.DataFrame, today: date) -> pd.DataFrame:
     for heading, (_position, row) in zip(headings, rows.iterrows(), strict=True):
         key = f"{heading} [{row.get('id')}]" if heading in repeated else heading
         columns[key] = [text for _heading, text in facts_of(row, today, COMPARISON_ROWS)]
-    return pd.DataFrame(columns, index=[shown_heading(h) for h in COMPARISON_ROWS])
+    return pd.DataFrame(columns, index=[heading_text(h) for h in COMPARISON_ROWS])

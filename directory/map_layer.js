@@ -9,6 +9,7 @@
     var map = %(map)s;
     var colours = %(palette)s;
     var origin = %(origin)s;
+    var labels = %(labels)s;  // the map's words, in the page's language
     var scratch = document.createElement("div");
     var data = null;
 
@@ -27,6 +28,9 @@
     }
     function checked(href) {  // built in Python; checked again, as the page's own rule
         return /^(?:https?:\/\/|tel:)/i.test(href) ? href : "";
+    }
+    function filled(template, name, value) {  // split/join: value is text, never a pattern
+        return template.split("{" + name + "}").join(value);
     }
     function addLink(box, text, href, newTab) {
         var link = document.createElement("a");
@@ -53,10 +57,10 @@
             addText(box, data.phone[i]);
         }
         var site = checked(data.site[i]);
-        if (site) { addLink(box, "Website", site, true); }
+        if (site) { addLink(box, labels.website, site, true); }
         // Opens the patient's maps site only when tapped: nothing is fetched before.
         var route = checked(data.directions[i]);
-        if (route) { addLink(box, "Directions to " + data.name[i], route, true); }
+        if (route) { addLink(box, filled(labels.directions, "name", data.name[i]), route, true); }
         return box;
     }
     // With a radius of at most 10 px Leaflet reports the marker's own position for a
@@ -101,7 +105,7 @@
     // Cluster icons get a tooltip too, so that st_folium's last_object_clicked_tooltip
     // always belongs to the object clicked last (it keeps the previous one otherwise).
     cluster.options.iconCreateFunction = function (group) {
-        group.bindTooltip(group.getChildCount() + " clinics: click to see them");
+        group.bindTooltip(filled(labels.cluster, "count", String(group.getChildCount())));
         return L.MarkerClusterGroup.prototype._defaultIconCreateFunction(group);
     };
     cluster.addTo(map);
@@ -117,11 +121,11 @@
             fill: false, pane: "clinicOrigin", interactive: false}).addTo(map);
     }
     if (typeof DecompressionStream === "undefined") {
-        notice("This browser cannot show the clinics on the map; please use the list.");
+        notice(labels.unsupported);
     } else {
         unpack(%(packed)s).then(draw).catch(function (error) {
             console.error(error);
-            notice("The clinics could not be shown on the map; please use the list.");
+            notice(labels.failed);
         });
     }
     return cluster;

@@ -14,6 +14,11 @@ end the ``<script>`` nor be read as a template by branca (which re-parses render
 scripts with Jinja). Only Leaflet and Leaflet.markercluster load, from the app's own
 static folder; only tiles come from a tile server. :func:`clinic_for_click` maps a
 marker click back to a clinic.
+
+The map's words (legend, popup links, tooltips, distances) are written in the active
+language (:mod:`directory.i18n`) when a map is built. :class:`MarkerTable`, which pages
+keep per data file, holds no words: a nameless clinic's name (:data:`NAMELESS`) is filled
+in per view, so an English and a Spanish visitor share it safely.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ from directory.distance import EARTH_RADIUS_MILES, great_circle_miles
 from directory.errors import ConfigError
 from directory.facts import format_miles
 from directory.geocoding import Origin
+from directory.i18n import N_
+from directory.i18n import gettext as _
 from directory.phones import tel_uri
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -62,8 +69,9 @@ _MAX_ZOOM = 19  # markercluster needs a maxZoom even when there is no tile layer
 _MAX_FIT_ZOOM = 13  # one clinic (or one building of them): a street map, not a rooftop
 #: gzip level for the packed data: 5 is within 3% of 9 in size at a fifth of the time.
 _GZIP_LEVEL = 5
-#: What a clinic without a name is called on the map (and so in its tooltip).
-NAMELESS = "Clinic"
+#: What a clinic without a name is called on the map (and so in its tooltip), in English:
+#: shown in the active language (:func:`nameless`).
+NAMELESS = N_("Clinic")
 
 #: Okabe-Ito colours, told apart with the common colour-vision deficiencies; black is
 #: kept for the patient's own location.
@@ -101,7 +109,7 @@ _JINJA_OPENER = re.compile(r"\{(?=[{%#])")
 #: any other ``%`` would be read as a format, and branca re-parses rendered scripts as
 #: Jinja templates, so a Jinja opener would run as one.
 _LAYER_JS = Path(__file__).with_name("map_layer.js").read_text(encoding="utf-8").rstrip()
-_LAYER_FIELDS = ("map", "palette", "origin", "options", "packed")
+_LAYER_FIELDS = ("map", "palette", "origin", "labels", "options", "packed")
 if re.findall(r"%\((\w+)\)s|%", _LAYER_JS) != list(_LAYER_FIELDS):
     raise RuntimeError(f"map_layer.js: each % must be one of %(name)s for {_LAYER_FIELDS}")
 if _JINJA_OPENER.search(_LAYER_JS):
@@ -204,6 +212,7 @@ class _ClinicLayer(MarkerCluster, _Prerendered):
         self.data = payload.data
         self.packed = payload.packed
         self.origin = None if origin is None else [origin.lat, origin.lon, origin.label]
+        self.labels = layer_labels()
         self.default_js = _assets(["markerclusterjs"], vendor_url)
         self.default_css = _assets(["markerclustercss", "markerclusterdefaultcss"], vendor_url)
 
@@ -215,9 +224,28 @@ class _ClinicLayer(MarkerCluster, _Prerendered):
             "map": self._parent.get_name(),
             "palette": _script_json(_PALETTE),
             "origin": _script_json(self.origin),
+            "labels": _script_json(self.labels),
             "options": _script_json(self.options),
             "packed": _script_json(self.packed),
         }
+
+
+def nameless() -> str:
+    """What a clinic without a name is called on the map, in the active language."""
+    return _(NAMELESS)
+
+
+def layer_labels() -> dict[str, str]:
+    """The clinic layer's own words, in the active language (``{name}`` and ``{count}``
+    are filled in by the script)."""
+    return {
+        "website": _("Website"),
+        "directions": _("Directions to {name}"),
+        # TRANSLATORS: the tooltip of a cluster of pins on the map (always 2 or more).
+        "cluster": _("{count} clinics: click to see them"),
+        "unsupported": _("This browser cannot show the clinics on the map; please use the list."),
+        "failed": _("The clinics could not be shown on the map; please use the list."),
+    }
 
 
 LEGEND_FOLD_BELOW_PX = 500
@@ -254,7 +282,7 @@ class _Legend(_Prerendered):
         # Filtered by treatment, pins show the chosen ones only (see marker_data).
         chosen = list(dict.fromkeys(code for code in modalities if code in labels))
         items = [(MODALITY_COLOURS[c], labels[c]) for c in chosen or labels]
-        items += [("#000000", "Your search")] if show_origin else []
+        items += [("#000000", _("Your search"))] if show_origin else []
         dot = "display:inline-block;width:11px;height:11px;margin-right:6px;border-radius:50%"
         rows = "".join(
             f'<div><span style="{dot};border:1px solid #1f1f1f;background:{colour}"></span>'
@@ -263,10 +291,10 @@ class _Legend(_Prerendered):
         )
         box = "background:#fff;padding:6px 8px;border-radius:4px;font-size:12px;line-height:1.6"
         title = "cursor:pointer;font-weight:bold;min-height:24px"
+        heading = _("Treatment you chose") if chosen else _("Main treatment")
         self.html_json = _script_json(
             f'<details open style="{box}"><summary style="{title}">'
-            f"{'Treatment you chose' if chosen else 'Main treatment'}</summary>"
-            f"{rows}</details>"
+            f"{html.escape(heading)}</summary>{rows}</details>"
         )
         self.fold_below_px = LEGEND_FOLD_BELOW_PX
 
@@ -354,7 +382,7 @@ def marker_data(
     to 5 decimals (about a metre); ``colour``: one digit per clinic, the palette index of
     the first of ``modalities`` (the search's filter, in its order) that it offers, else
     of its first modality in schema order (the last one: none known); ``name`` (whitespace
-    collapsed, :data:`NAMELESS` if empty); ``place`` ("City, ST"); ``phone``: as the
+    collapsed, :func:`nameless` if empty); ``place`` ("City, ST"); ``phone``: as the
     validated table holds it; ``tel``: its :func:`phones.tel_uri` or ``""``; ``site``:
     the website as :func:`safetext.safe_link` makes it (a validated http(s) URL) or ``""``;
     ``directions``: the link of :mod:`directory.directions` (to the maps site
@@ -373,7 +401,8 @@ class MarkerTable:
     of that table, found by ``id``) into map data by indexing plain lists: pandas costs
     tens of microseconds a call however few rows a result has, which made building these
     texts per view cost more than the search itself. Only the colours (which follow the
-    search's treatment filter) and the distances are made per result.
+    search's treatment filter), the distances and the nameless clinics' name (the one
+    text in a language, :func:`nameless`) are made per result.
     """
 
     position: Mapping[str, int]
@@ -384,7 +413,8 @@ class MarkerTable:
     ranks: tuple[tuple[int, ...], ...]
     """Each row's modalities as palette indexes, in the data's order."""
     texts: Mapping[str, npt.NDArray[np.object_]]
-    """``name``, ``place``, ``phone``, ``tel``, ``site``, ``directions`` and ``id``."""
+    """``name`` (``""`` for a nameless clinic), ``place``, ``phone``, ``tel``, ``site``,
+    ``directions`` and ``id``: data and links only, no words of any language."""
     provider: Provider | None = None
     """The maps site of the directions links (None: the setting)."""
 
@@ -415,11 +445,14 @@ class MarkerTable:
             miles = pd.to_numeric(rows["distance_miles"], errors="coerce").to_numpy(np.float64)
             miles = miles[keep]
             if np.isfinite(miles).any():
+                template = _("{miles} mi away")
                 away = [
-                    f"{format_miles(value)} mi away" if math.isfinite(value) else ""
+                    template.format(miles=format_miles(value)) if math.isfinite(value) else ""
                     for value in miles.tolist()
                 ]
         texts = {name: column[positions].tolist() for name, column in self.texts.items()}
+        unnamed = nameless()
+        texts["name"] = [name or unnamed for name in texts["name"]]
         return {
             "lat": self.lat[positions].tolist(),
             "lon": self.lon[positions].tolist(),
@@ -457,7 +490,7 @@ def marker_table(table: pd.DataFrame, provider: Provider | None = None) -> Marke
     phones = _texts(table, "phone")
     ids = _texts(table, "id")
     texts = {
-        "name": names.where(names != "", NAMELESS).tolist(),
+        "name": names.tolist(),  # "": nameless, named per view (MarkerTable.data_at)
         "place": (city + separator + state).tolist(),
         "phone": phones.tolist(),
         "tel": _each_distinct(phones, tel_uri),
@@ -526,7 +559,7 @@ def clinic_for_click(
     tooltip = clicked.get("last_object_clicked_tooltip")
     if isinstance(tooltip, str) and tooltip.strip():  # as shown: unescaped, trimmed
         names = clinics["name"].iloc[near].fillna("").astype(str).str.split().str.join(" ")
-        names = names.where(names != "", NAMELESS)  # as marker_data labels a nameless row
+        names = names.where(names != "", nameless())  # as marker_data labels a nameless row
         near = near[(names == " ".join(tooltip.split())).to_numpy(dtype=bool)]
         if near.size == 0:
             return None

@@ -42,6 +42,8 @@ from directory.errors import (
     ReportRefusedError,
     ReportStoreError,
 )
+from directory.i18n import N_
+from directory.i18n import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -99,27 +101,34 @@ class ProblemKind:
     code: str
     """Stored in the database and used by the command line."""
     label: str
-    """What the patient reads on the form (and the admin in the queue)."""
+    """What the patient reads on the form (and the admin in the queue), in English:
+    :attr:`shown_label` is the patient's language."""
     flag_note: str | None = None
-    """The note shown on the card when enough visitors report it (None: never shown)."""
+    """The note shown on the card when enough visitors report it (None: never shown), in
+    English: :func:`flag_notes` gives it in the patient's language."""
+
+    @property
+    def shown_label(self) -> str:
+        """:attr:`label` in the active language (the form's choices)."""
+        return _(self.label)
 
 
 KINDS: tuple[ProblemKind, ...] = (
     ProblemKind(
         "wrong_phone",
-        "The phone number is wrong",
-        "Some visitors reported this phone number may be wrong. Call to confirm.",
+        N_("The phone number is wrong"),
+        N_("Some visitors reported this phone number may be wrong. Call to confirm."),
     ),
     ProblemKind(
         "closed",
-        "The clinic has closed",
-        "Some visitors reported this clinic may have closed. Call to confirm before you go.",
+        N_("The clinic has closed"),
+        N_("Some visitors reported this clinic may have closed. Call to confirm before you go."),
     ),
-    ProblemKind("wrong_address", "The address is wrong"),
-    ProblemKind("wrong_treatments", "The treatments or conditions are wrong"),
-    ProblemKind("wrong_price", "The price or payment is wrong"),
-    ProblemKind("not_accepting", "It doesn't take new patients"),
-    ProblemKind("other", "Something else"),
+    ProblemKind("wrong_address", N_("The address is wrong")),
+    ProblemKind("wrong_treatments", N_("The treatments or conditions are wrong")),
+    ProblemKind("wrong_price", N_("The price or payment is wrong")),
+    ProblemKind("not_accepting", N_("It doesn't take new patients")),
+    ProblemKind("other", N_("Something else")),
 )
 """Every kind of problem, in the order the form offers them: the one list of them."""
 
@@ -157,17 +166,19 @@ FLAG_MIN_SESSIONS = 2
 MAX_SESSION_CHARS = 64
 MAX_RESOLUTION_NOTE_CHARS = 500
 
-NOT_SAVED_MESSAGE = "We could not save your report. Please call the clinic to check."
+# The patient's messages, in English (marked for the catalog): shown with ``_()``, the
+# limits' in the error they are raised with, the others by the page (directory.ui.report).
+NOT_SAVED_MESSAGE = N_("We could not save your report. Please call the clinic to check.")
 """What a patient reads when the database fails (the admin page says why)."""
-THANKS_MESSAGE = (
+THANKS_MESSAGE = N_(
     "Thank you. Your report was sent. People who look after this list review every "
     "report and check the listing with the clinic."
 )
-SESSION_LIMIT_MESSAGE = (
+SESSION_LIMIT_MESSAGE = N_(
     "Thank you: you have sent several reports in the last few minutes, which is our limit. "
     "Please wait a little before sending another. Nothing more was saved."
 )
-HOURLY_LIMIT_MESSAGE = (
+HOURLY_LIMIT_MESSAGE = N_(
     "We are receiving a lot of reports right now, so this one was not saved. "
     "Please try again later."
 )
@@ -214,9 +225,10 @@ def one_line(text: str) -> str:
 
 
 def flag_notes(kinds: Iterable[str]) -> list[str]:
-    """The card notes for these flagged kinds, in the vocabulary's order."""
+    """The card notes for these flagged kinds, in the vocabulary's order and the active
+    language."""
     wanted = set(kinds)
-    return [kind.flag_note for kind in KINDS if kind.code in wanted and kind.flag_note]
+    return [_(kind.flag_note) for kind in KINDS if kind.code in wanted and kind.flag_note]
 
 
 # --- records --------------------------------------------------------------------------------
@@ -513,7 +525,7 @@ class ReportStore:
                 (session, now_ms - _ms(SESSION_WINDOW)),
             )
             if recent >= SESSION_LIMIT:
-                raise ReportRateLimitError(SESSION_LIMIT_MESSAGE)
+                raise ReportRateLimitError(_(SESSION_LIMIT_MESSAGE))  # the patient reads it
             hourly = _count(
                 connection,
                 "SELECT COUNT(*) FROM reports WHERE created_ms > ?",
@@ -521,7 +533,7 @@ class ReportStore:
             )
             if hourly >= self.hourly_cap:
                 logger.warning("problem reports: the hourly cap (%d) is reached", hourly)
-                raise ReportRateLimitError(HOURLY_LIMIT_MESSAGE)
+                raise ReportRateLimitError(_(HOURLY_LIMIT_MESSAGE))
             cursor = connection.execute(
                 "INSERT INTO reports (clinic_id, kind, note, session, created_ms) "
                 "VALUES (?, ?, ?, ?, ?)",

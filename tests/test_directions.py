@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory import directions, schema
+from directory import directions, i18n, schema
 from directory.csvfile import write_csv_text
 from directory.dataset import parse_clinics
 from directory.directions import (
@@ -157,6 +157,19 @@ def test_the_default_is_read_from_the_environment(monkeypatch):
 )
 def test_link_text_names_the_clinic(name, text):
     assert link_text(name) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("Mile High Ketamine", "Cómo llegar a Mile High Ketamine"),
+        ("  {name} ", "Cómo llegar a {name}"),  # a name is data, never a placeholder
+        (None, "Cómo llegar a la clínica"),
+    ],
+)
+def test_link_text_in_spanish(name, text):
+    with i18n.using("es"):
+        assert link_text(name) == text
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import io
 import json
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 from conftest import TODAY, csv_text, row
 
-from directory import schema
+from directory import i18n, schema
 from directory.dataset import parse_clinics
 from directory.export import (
     FORMULA_TRIGGERS,
@@ -20,6 +21,7 @@ from directory.export import (
     neutralise_formula,
     patient_columns,
     patient_csv,
+    patient_headers,
     to_records,
     to_safe_csv,
 )
@@ -188,3 +190,38 @@ def test_the_shortlist_has_no_admin_columns() -> None:
     assert "Mile High Ketamine Clinic" in page
     assert "SECRET-REF-1" not in page
     assert "internal_ref" not in page
+
+
+def test_the_patient_download_is_in_spanish_with_numbers_left_as_numbers() -> None:
+    text = csv_text(row(name="=Clinic", last_verified="2026-09-14"), header=schema.COLUMN_NAMES)
+    table = parse_clinics(text, today=TODAY).table.assign(distance_miles=1593.04)
+    english = read_back(patient_csv({"in_person": table}, TODAY))
+    with i18n.using("es"):
+        spanish = read_back(patient_csv({"nearest_outside_radius": table}, TODAY))
+        headers = patient_headers()
+    assert english[0] == list(PATIENT_COLUMNS) == patient_headers()
+    assert spanish[0] == headers
+    assert headers[:3] == ["Resultado", "Nombre", "Distancia (millas)"]
+    assert headers[-1] == "ID de la clínica"
+    assert "Teléfono" in headers
+    assert "Verificado" in headers
+    record = dict(zip(spanish[0], spanish[1], strict=True))
+    assert record["Resultado"] == "Más lejos"
+    assert record["Nombre"] == "'=Clinic"  # a data value: not translated, still defused
+    assert record["Distancia (millas)"] == "1593.0"  # a number for the spreadsheet
+    assert record["Verificado"] == "Verificado por última vez el 14 de septiembre de 2026"
+    assert english[1][0] == "Near you"
+
+
+def test_a_download_made_later_on_another_thread_keeps_the_pages_language() -> None:
+    """Streamlit runs a download button's callable on a worker thread, outside the page's
+    run: the file must still be in the language the page was in."""
+    table = parse_clinics(csv_text(row()), today=TODAY).table.assign(distance_miles=1.0)
+    with i18n.using("es"):
+        spanish = i18n.in_active_language(lambda: patient_csv({"in_person": table}, TODAY))
+    english = i18n.in_active_language(lambda: patient_csv({"in_person": table}, TODAY))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        made = [pool.submit(make).result() for make in (spanish, english)]
+    assert read_back(made[0])[0][:2] == ["Resultado", "Nombre"]
+    assert read_back(made[0])[1][0] == "Cerca de usted"
+    assert read_back(made[1])[0] == list(PATIENT_COLUMNS)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from conftest import card_row
 
-from directory import content, export, facts, filters, listing, schema
+from directory import content, export, facts, filters, i18n, listing, schema
 
 TODAY = date(2026, 11, 20)
 
@@ -170,3 +170,96 @@ def test_address_texts_is_address_text_of_every_row() -> None:
     assert column.tolist() == [facts.address_text(row) for _, row in table.iterrows()]
     assert column.tolist()[:2] == ["1 Main St, Denver, CO 80202", ""]
     assert facts.address_texts(table.drop(columns=["address", "zip"])).iloc[0] == "Denver, CO"
+
+
+# --- in Spanish ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "heading", "english", "spanish"),
+    [
+        ({"distance_miles": 1593.04}, "Distance", "1,593.0 miles", "1.593,0 millas"),
+        ({"distance_miles": 3.21}, "Distance", "3.2 miles", "3,2 millas"),
+        (
+            {"price_per_session_usd": 1550.0},
+            "Price",
+            "About $1,550 a session",
+            "Alrededor de $1.550 por sesión",
+        ),
+        (
+            {"price_per_session_usd": 550.0, "kind": "telehealth", "service_states": "ALL"},
+            "Price",
+            "About $550 a month",
+            "Alrededor de $550 al mes",
+        ),
+        (
+            {"price_per_session_usd": float("nan")},
+            "Price",
+            "Price not listed: ask the clinic",
+            "Precio no indicado: pregunte a la clínica",
+        ),
+        (
+            {"kind": "telehealth", "service_states": "ALL"},
+            "Serves at home in",
+            "all US states",
+            "todos los estados de EE. UU.",
+        ),
+        ({"payment": ""}, "Payment", "ask the clinic", "pregunte a la clínica"),
+        ({"va_coverage": ""}, "VA", "VA coverage unknown", "Cobertura del VA desconocida"),
+        ({"therapist_requirement": ""}, "Therapist", "ask the clinic", "pregunte a la clínica"),
+        (
+            {"last_verified": "2026-09-14"},
+            "Verified",
+            "Last verified 14 Sep 2026",
+            "Verificado por última vez el 14 de septiembre de 2026",
+        ),
+        (
+            {"last_verified": "2024-12-01"},
+            "Verified",
+            "Last verified 1 Dec 2024, over a year ago: call to confirm",
+            "Verificado por última vez el 1 de diciembre de 2024, hace más de un año: "
+            "llame para confirmar",
+        ),
+        (
+            {"last_verified": ""},
+            "Verified",
+            "Never verified: call to confirm the details",
+            "Nunca verificado: llame para confirmar los datos",
+        ),
+        (
+            {"last_verified": "someday"},
+            "Verified",
+            "Verification date unknown: call to confirm",
+            "Fecha de verificación desconocida: llame para confirmar",
+        ),
+    ],
+)
+def test_facts_are_worded_in_the_active_language(
+    fields: dict[str, object], heading: str, english: str, spanish: str
+) -> None:
+    row = clinic(**fields)
+    assert facts.fact_text(heading, row, TODAY) == english
+    with i18n.using("es"):
+        assert facts.fact_text(heading, row, TODAY) == spanish
+    assert facts.fact_text(heading, row, TODAY) == english  # nothing is kept across languages
+
+
+def test_the_insurers_sentence_is_translated_but_the_insurers_are_not() -> None:
+    row = clinic(payment="", insurers="Aetna; Cigna")
+    assert facts.payment_text(row) == "ask the clinic; insurers named: Aetna; Cigna"
+    with i18n.using("es"):
+        assert facts.payment_text(row) == (
+            "pregunte a la clínica; aseguradoras indicadas: Aetna; Cigna"
+        )
+
+
+def test_headings_stay_english_keys_and_are_shown_translated() -> None:
+    row = clinic(distance_miles=2.0)
+    with i18n.using("es"):
+        pairs = facts.facts_of(row, TODAY, ["Phone", "Distance"])
+        assert [heading for heading, _text in pairs] == ["Phone", "Distance"]
+        assert [facts.heading_text(h) for h, _text in pairs] == ["Teléfono", "Distancia"]
+        assert facts.FACTS_BY_HEADING["Verified"].label == "Verificado"
+        shown = {fact.label for fact in facts.FACTS}
+    assert len(shown) == len(facts.FACTS)  # no two headings read the same in Spanish
+    assert [fact.label for fact in facts.FACTS] == [fact.heading for fact in facts.FACTS]

@@ -31,7 +31,7 @@ from folium.plugins import FastMarkerCluster, MarkerCluster
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory import maps, schema
+from directory import i18n, maps, schema
 from directory.csvfile import write_csv_text
 from directory.dataset import parse_clinics
 from directory.directions import directions_url
@@ -903,15 +903,67 @@ def test_marker_table_makes_rows_it_does_not_hold_from_themselves() -> None:
     assert maps.marker_table(unplaced).data(unplaced)["id"] == []  # no coordinates: not drawn
 
 
-def test_the_map_renders_as_folium_renders_it(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_map_renders_as_folium_renders_it(
+    monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
     """Drawing parts as text (not compiled again by Jinja) changes nothing in the page."""
 
     def page() -> str:
-        m = build_map(table(clinic()), origin=DENVER, radius_miles=25, modalities=["iv"])
-        return re.sub(r"_[0-9a-f]{32}\b", "_ID", m.get_root().render())
+        with i18n.using(language):
+            m = build_map(table(clinic()), origin=DENVER, radius_miles=25, modalities=["iv"])
+            return re.sub(r"_[0-9a-f]{32}\b", "_ID", m.get_root().render())
 
     ours = page()
     monkeypatch.setattr(maps._Prerendered, "render", MacroElement.render)
     assert ours == page()
     for layer in ("tile_layer", "clinic_layer"):  # layers add themselves to the map
         assert f"{layer}_ID.addTo(map_ID)" in ours
+
+
+# ----------------------------------------------------------------------------- in Spanish
+
+
+def test_the_legend_is_in_spanish():
+    with i18n.using("es"):
+        legend = legend_of(build_map(table(clinic()), origin=DENVER))
+        chosen = legend_of(build_map(table(clinic()), modalities=["iv"]))
+    assert "Tratamiento principal" in legend
+    assert "Su búsqueda" in legend
+    assert "Main treatment" not in legend
+    assert "Your search" not in legend
+    assert "Tratamiento que eligió" in chosen
+
+
+def test_the_layers_words_are_in_the_page_in_its_language():
+    english = layer_of(build_map(table(clinic()))).labels
+    with i18n.using("es"):
+        m = build_map(table(clinic()))
+        page = rendered(m)
+        spanish = layer_of(m).labels
+    assert english == maps.layer_labels()
+    assert set(spanish) == set(english)
+    assert spanish["website"] == "Sitio web"
+    assert spanish["directions"] == "Cómo llegar a {name}"
+    assert spanish["cluster"] == "{count} clínicas: haga clic para verlas"
+    assert all(spanish[key] != english[key] for key in english)
+    for text in spanish.values():
+        assert json.dumps(text, ensure_ascii=False) in page
+    for text in english.values():
+        assert json.dumps(text) not in page
+    assert "Website" not in maps._LAYER_JS
+    assert "Directions to" not in maps._LAYER_JS
+
+
+def test_distances_and_nameless_clinics_are_in_spanish():
+    frame = table(clinic(id="a", name=""), clinic(id="b")).assign(distance_miles=[1234.56, 3.0])
+    markers = maps.marker_table(frame)  # made once, shared by both languages
+    with i18n.using("es"):
+        data = markers.data(frame)
+        clicked = {"last_object_clicked": {"lat": 39.7501, "lng": -104.9996}}
+        found = clinic_for_click({**clicked, "last_object_clicked_tooltip": "Clínica"}, frame)
+    assert data["away"] == ["A 1.234,6 millas", "A 3,0 millas"]
+    assert data["name"] == ["Clínica", "Mile High Ketamine"]
+    assert found == "a"
+    assert markers.data(frame)["name"] == ["Clinic", "Mile High Ketamine"]
+    assert markers.data(frame)["away"] == ["1,234.6 mi away", "3.0 mi away"]

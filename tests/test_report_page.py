@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 import pytest
 from conftest import row
 from streamlit.testing.v1 import AppTest
 
-from directory import reports, schema
+from directory import i18n, reports, schema
 from directory.csvfile import write_csv_text
 from directory.reports import ReportStore
 
@@ -49,9 +50,11 @@ def db(data_file: Path) -> Path:
     return data_file.parent / reports.DEFAULT_FILE_NAME
 
 
-def start() -> AppTest:
+def start(language: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["near"] = "80202"
+    if language is not None:
+        at.query_params["lang"] = language
     return at.run()
 
 
@@ -63,13 +66,17 @@ def cards(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith("### ")]
 
 
-def report(at: AppTest, control: str, kind: str | None, note: str = "") -> AppTest:
+def report(
+    at: AppTest, control: str, kind: str | None, note: str = "", *, language: str = "en"
+) -> AppTest:
     at.button(key=f"{control}-open").click().run()
-    if kind is not None:
-        at.radio(key=f"{control}-kind").set_value(kind)
-    if note:
-        at.text_area(key=f"{control}-note").input(note)
-    return at.button(key=f"{control}-send").click().run()
+    # The radio finds a choice by its label, in this test's thread: in the page's language.
+    with i18n.using(language):
+        if kind is not None:
+            at.radio(key=f"{control}-kind").set_value(kind)
+        if note:
+            at.text_area(key=f"{control}-note").input(note)
+        return at.button(key=f"{control}-send").click().run()
 
 
 def stored(db: Path) -> list[tuple[object, ...]]:
@@ -189,6 +196,77 @@ def test_a_report_from_the_compare_view(data_file, db):
     assert reports.THANKS_MESSAGE in alerts(at)
     [(clinic, kind, note, _, _)] = stored(db)
     assert (clinic, kind, note) == (SECOND, "wrong_price", "Price went up")
+
+
+# --- in Spanish -------------------------------------------------------------------------------
+
+
+def spanish(message: str) -> str:
+    with i18n.using("es"):
+        return i18n.gettext(message)
+
+
+def test_the_report_form_and_its_messages_in_spanish(data_file, db, monkeypatch):
+    monkeypatch.setenv(reports.HOURLY_CAP_ENV, "2")
+    at = start("es")
+    no_exception(at)
+    assert at.button(key=f"{FIRST_CONTROL}-open").label == "Reportar un problema"
+    at = report(at, FIRST_CONTROL, None, language="es")
+    form = at.radio(key=f"{FIRST_CONTROL}-kind")
+    assert form.label == "¿Qué está mal en la ficha de Mile High Ketamine Clinic?"
+    assert form.options[0] == "El número de teléfono está mal"
+    assert len(set(form.options)) == len(reports.KINDS)
+    note = at.text_area(key=f"{FIRST_CONTROL}-note")
+    assert note.label == "¿Hay algo más que debamos saber? (opcional)"
+    assert note.placeholder.startswith("Por ejemplo")
+    assert note.help == spanish(report_ui().NOTE_HELP) != report_ui().NOTE_HELP
+    assert at.button(key=f"{FIRST_CONTROL}-send").label == "Enviar reporte"
+    assert at.button(key=f"{FIRST_CONTROL}-cancel").label == "Cancelar"
+    assert "Por favor, elija qué está mal" in alerts(at)
+    with i18n.using("es"):
+        form.set_value("wrong_phone")
+        at = at.button(key=f"{FIRST_CONTROL}-send").click().run()
+    no_exception(at)
+    assert spanish(reports.THANKS_MESSAGE) in alerts(at)
+    assert "Thank you" not in alerts(at)
+    ReportStore(db).submit(SECOND, "other", session="someone-else", known_ids={SECOND})
+    at = report(at, f"report-card-in_person-1-{SECOND}", "other", language="es")
+    no_exception(at)
+    assert "Estamos recibiendo muchos reportes" in alerts(at)
+    assert len(stored(db)) == 2
+
+
+def test_the_flag_note_and_the_not_saved_message_in_spanish(data_file, db):
+    store = ReportStore(db)
+    for visitor in ("visitor-1", "visitor-2"):
+        store.submit(FIRST, "closed", session=visitor, known_ids={FIRST})
+    at = start("es")
+    no_exception(at)
+    note = spanish(reports.kind_named("closed").flag_note or "")
+    assert note.startswith("Algunos visitantes")
+    assert [w.value for w in at.warning if w.value == note] == [note]
+    corrupt(db)
+    at = report(at, FIRST_CONTROL, "closed", language="es")
+    no_exception(at)
+    assert spanish(reports.NOT_SAVED_MESSAGE) in [e.value for e in at.error]
+    assert "No pudimos guardar su reporte" in spanish(reports.NOT_SAVED_MESSAGE)
+
+
+def test_the_compare_views_control_in_spanish(data_file, db):
+    at = start("es")
+    for box in [c for c in at.checkbox if c.key and c.key.startswith("compare-")][:2]:
+        box.check().run()
+    labels = [b.label for b in at.button if b.key and b.key.startswith("report-compare-")]
+    assert labels == [
+        "Reportar un problema con Mile High Ketamine Clinic",
+        "Reportar un problema con Rocky Ketamine",
+    ]
+
+
+def report_ui() -> ModuleType:
+    from directory.ui import report as report_ui
+
+    return report_ui
 
 
 # --- the database fails: the patient gets one calm sentence, the search keeps working -------

@@ -27,7 +27,7 @@ from conftest import REPO_ROOT, TODAY, csv_text, row, telehealth_row, write_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory import reports, storage
+from directory import i18n, reports, storage
 from directory.dataset import load_clinics
 from directory.errors import (
     ConfigError,
@@ -112,6 +112,21 @@ def test_the_vocabulary_has_the_issues_kinds_and_two_flags():
         "Some visitors reported this clinic may have closed. Call to confirm before you go.",
     ]
     assert len({kind.label for kind in reports.KINDS}) == len(reports.KINDS)
+
+
+def test_the_patients_words_are_in_spanish_and_the_codes_are_not():
+    with i18n.using("es"):
+        labels = [kind.shown_label for kind in reports.KINDS]
+        notes = reports.flag_notes(["closed"])
+    assert labels[0] == "El número de teléfono está mal"
+    assert labels[-1] == "Otra cosa"
+    assert len(set(labels)) == len(labels)
+    assert notes == [
+        "Algunos visitantes informaron que esta clínica podría haber cerrado. "
+        "Llame para confirmar antes de ir."
+    ]
+    assert [kind.shown_label for kind in reports.KINDS] == [kind.label for kind in reports.KINDS]
+    assert reports.KINDS[0].label == "The phone number is wrong"  # the admin's queue
 
 
 # --- submitting -----------------------------------------------------------------------------
@@ -219,6 +234,15 @@ def test_three_reports_per_session_per_ten_minutes(store, clock):
     clock.advance(reports.SESSION_WINDOW - timedelta(minutes=2))  # the first one ages out
     store.submit(B, "closed", session="busy", known_ids=KNOWN)
     assert rows(store.path) == 5
+
+
+def test_the_limits_speak_the_patients_language(tmp_path, clock):
+    store = ReportStore(tmp_path / "r.sqlite3", hourly_cap=1, clock=clock)
+    store.submit(A, "other", session="s1", known_ids=KNOWN)
+    with i18n.using("es"), pytest.raises(ReportRateLimitError, match="muchos reportes"):
+        store.submit(A, "other", session="s2", known_ids=KNOWN)
+    with pytest.raises(ReportRateLimitError, match="a lot of reports"):
+        store.submit(A, "other", session="s2", known_ids=KNOWN)
 
 
 def test_the_hourly_cap_holds_for_everyone(tmp_path, clock):

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from directory import i18n
 from directory.geocoding import Origin
 from directory.maps import MarkerPayload, MarkerTable, build_map, clinic_for_click, marker_table
 from directory.ui.common import Directory, tile_settings
@@ -65,23 +66,32 @@ def selected_clinic() -> str | None:
 
 
 def markers(directory: Directory) -> MarkerTable:
-    """The map texts of every listing, made once per data file (not per view)."""
+    """The map texts of every listing, made once per data file (not per view).
+
+    The table holds data and links only, no words of a language (see
+    :class:`directory.maps.MarkerTable`), so both languages share it."""
     return _marker_table(str(directory.path), directory.version, directory)
 
 
 def country_payload(directory: Directory) -> MarkerPayload:
-    """Every clinic, packed for the map, once per data file (the first view of every visitor)."""
-    return _packed_country(str(directory.path), directory.version, directory)
+    """Every clinic, packed for the map, once per data file and language (the first view
+    of every visitor): the packed names include the nameless clinics' name."""
+    return _packed_country(str(directory.path), directory.version, i18n.language(), directory)
 
 
-# The directory itself is not hashed (leading underscore); path and version are the key.
+# The directory itself is not hashed (leading underscore); path and version (and for
+# texts, the language) are the key.
 @st.cache_resource(max_entries=2)
 def _marker_table(path: str, version: tuple[int, int], _directory: Directory) -> MarkerTable:
     del path, version
     return marker_table(_directory.index.table)
 
 
-@st.cache_resource(max_entries=2)
-def _packed_country(path: str, version: tuple[int, int], _directory: Directory) -> MarkerPayload:
+@st.cache_resource(max_entries=2 * len(i18n.LANGUAGES))
+def _packed_country(
+    path: str, version: tuple[int, int], language: str, _directory: Directory
+) -> MarkerPayload:
+    del path, version
     index = _directory.index
-    return markers(_directory).payload(index.table[index.is_clinic])
+    with i18n.using(language):  # the key's language, whatever made the call
+        return markers(_directory).payload(index.table[index.is_clinic])

@@ -25,6 +25,8 @@ import streamlit as st
 from directory import reports
 from directory.errors import ConfigError, DirectoryError, ReportRateLimitError, ReportStoreError
 from directory.facts import Row
+from directory.i18n import N_
+from directory.i18n import gettext as _
 from directory.reports import ReportSettings, ReportStore
 from directory.safetext import escape_markdown
 from directory.ui import style
@@ -38,11 +40,13 @@ SESSION_TOKEN = "_report_session"  # noqa: S105 (a session-state key)
 OPEN_FORM = "_report_open"
 OUTCOMES = "_report_outcomes"
 FLAGS_TTL_SECONDS = 30
-NOTE_HELP = (
+NOTE_HELP = N_(
     "Please don't write your name, phone number or health details. We don't ask who you "
     "are and don't store your IP address."
 )
-CHOOSE_KIND = "Please choose what is wrong, then send the report."
+CHOOSE_KIND = N_("Please choose what is wrong, then send the report.")
+REPORT_A_PROBLEM = N_("Report a problem")
+"""The button's words (in English: every message here is shown with ``_()``)."""
 
 _warned: set[str] = set()
 
@@ -98,8 +102,12 @@ def _box_key(control: str) -> str:
     return "report-" + hashlib.sha256(control.encode("utf-8")).hexdigest()[:16]
 
 
-def render_report_control(row: Row, *, key: str, label: str = "Report a problem") -> None:
-    """A "Report a problem" button for this clinic; the form once it is pressed."""
+def render_report_control(row: Row, *, key: str, label: str | None = None) -> None:
+    """A "Report a problem" button for this clinic; the form once it is pressed.
+
+    ``label``: the button's words, already in the page's language (default: "Report a
+    problem")."""
+    label = _(REPORT_A_PROBLEM) if label is None else label
     clinic_id = str(row["id"])
     control = f"report-{key}-{clinic_id}"
     outcome = _outcomes().get(control)
@@ -134,38 +142,40 @@ def _render_form(row: Row, control: str) -> None:
     name = escape_markdown(row.get("name"))
     with st.form(key=f"{control}-form"):
         st.radio(
-            f"What is wrong with the listing of {name}?",
+            _("What is wrong with the listing of {name}?").format(name=name),
             reports.KIND_CODES,
-            format_func=lambda code: reports.kind_named(code).label,
+            format_func=lambda code: reports.kind_named(code).shown_label,
             index=None,
             key=f"{control}-kind",
         )
         st.text_area(
-            "Anything else we should know? (optional)",
+            _("Anything else we should know? (optional)"),
             max_chars=reports.MAX_NOTE_CHARS,
             key=f"{control}-note",
-            placeholder="For example: the number rings out, or the clinic has moved.",
-            help=NOTE_HELP,
+            placeholder=_("For example: the number rings out, or the clinic has moved."),
+            help=_(NOTE_HELP),
         )
-        st.caption("Reports are reviewed by people who look after this list. " + NOTE_HELP)
+        st.caption(
+            _("Reports are reviewed by people who look after this list.") + " " + _(NOTE_HELP)
+        )
         send, cancel = st.columns(2)
         send.form_submit_button(
-            "Send report",
+            _("Send report"),
             key=f"{control}-send",
             type="primary",
             on_click=_submit,
             args=(control, str(row["id"])),
         )
-        cancel.form_submit_button("Cancel", key=f"{control}-cancel", on_click=_close)
+        cancel.form_submit_button(_("Cancel"), key=f"{control}-cancel", on_click=_close)
 
 
 def render_compare_controls(picked: pd.DataFrame) -> None:
     """A "Report a problem" control for each clinic in the side-by-side comparison."""
-    for position, (_, row) in enumerate(picked.iterrows()):
+    for position, (_index, row) in enumerate(picked.iterrows()):
         render_report_control(
             row,
             key=f"compare-{position}",
-            label=f"Report a problem with {escape_markdown(row.get('name'))}",
+            label=_("Report a problem with {name}").format(name=escape_markdown(row.get("name"))),
         )
 
 
@@ -215,7 +225,7 @@ def _submit(control: str, clinic_id: str) -> None:
     state = st.session_state
     kind = state.get(f"{control}-kind")
     if kind is None:
-        _set_outcome(control, "warning", CHOOSE_KIND)
+        _set_outcome(control, "warning", _(CHOOSE_KIND))
         return  # the form stays open with what was typed
     try:
         known = pd.Index(get_directory().index.table["id"].astype(str))
@@ -226,13 +236,14 @@ def _submit(control: str, clinic_id: str) -> None:
             session=_reporter(),
             known_ids=known,
         )
-    except ReportRateLimitError as error:
+    except ReportRateLimitError as error:  # raised with the patient's words
         _set_outcome(control, "warning", user_message(error))
+    except ReportStoreError as error:
+        logger.error("a problem report was not saved: %s", error)
+        _set_outcome(control, "error", _(reports.NOT_SAVED_MESSAGE))  # user_message's words
     except (DirectoryError, OSError) as error:
-        if isinstance(error, ReportStoreError):
-            logger.error("a problem report was not saved: %s", error)
         _set_outcome(control, "error", user_message(error))
     else:
-        _set_outcome(control, "success", reports.THANKS_MESSAGE)
+        _set_outcome(control, "success", _(reports.THANKS_MESSAGE))
     _close()
     style.request_focus(_box_key(control))

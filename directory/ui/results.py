@@ -7,9 +7,7 @@ many cards are shown, which are compared).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -265,7 +263,7 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
             "Download all {count} clinic (CSV)", "Download all {count} clinics (CSV)", len(pool_ids)
         ).format(count=i18n.format_number(len(pool_ids))),
         # A callable: the file is built only when the patient asks for it.
-        in_this_language(lambda: export.patient_csv(sections, today)),
+        i18n.in_active_language(lambda: export.patient_csv(sections, today)),
         file_name="ketamine-clinics.csv",
         mime="text/csv",
         key="csv",
@@ -289,7 +287,7 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
         )
     right.download_button(
         label.format(count=i18n.format_number(count)),
-        in_this_language(
+        i18n.in_active_language(
             lambda: listing.shortlist_html(
                 _shortlist(sections, picked_ids),
                 _("Clinics near {place}").format(place=result.origin.label),
@@ -312,24 +310,6 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
                 count=i18n.format_number(MAX_COMPARE)
             )
         )
-
-
-Made = TypeVar("Made")
-
-
-def in_this_language(make: Callable[[], Made]) -> Callable[[], Made]:
-    """``make``, run later in the language of this run.
-
-    Streamlit builds a deferred download in a worker thread when the patient clicks, where
-    no page run has set the language: the file would come out in English.
-    """
-    code = i18n.language()
-
-    def made_in_language() -> Made:
-        with i18n.using(code):
-            return make()
-
-    return made_in_language
 
 
 def _shortlist(sections: dict[str, pd.DataFrame], picked_ids: list[str]) -> pd.DataFrame:

@@ -10,8 +10,9 @@ unchanged. The server only listens once it is warm, so a load balancer never sen
 visitor to a cold replica: while it warms, its port refuses connections and nginx tries
 another. Warming fills the same caches the pages use: the data file and its search
 index (``common.get_directory``, keyed on the file's mtime and size, so a changed file
-is still reloaded on the next run), the offline gazetteer and geocoder and the
-whole-country map payload; it imports the page modules and runs one search. Then it
+is still reloaded on the next run), the offline gazetteer and geocoder, the translation
+catalogs (:func:`directory.i18n.preload`) and the whole-country map payload in each
+language; it imports the page modules and runs one search. Then it
 freezes what is loaded (:func:`gc.freeze`): those long-lived objects are never scanned
 again by a garbage collection, which is what made each visitor expensive.
 
@@ -56,13 +57,17 @@ def warm_caches() -> float:
     """Load the shared data and run one search; return the seconds it took."""
     started = time.perf_counter()
     # Imported here: importing this module (to start the thread) must stay cheap.
+    from directory import i18n
     from directory.geocoding import resolve_place
     from directory.params import form_from_params
     from directory.search import search
     from directory.ui import common, find, map_view  # noqa: F401 (imports the page's modules)
 
     directory = common.get_directory()
-    map_view.country_payload(directory)  # and the marker table it is made from
+    i18n.preload()  # the Spanish catalog, read once here rather than by a first visitor
+    for code in i18n.LANGUAGES:  # the map's words differ by language
+        with i18n.using(code):
+            map_view.country_payload(directory)  # and the marker table it is made from
     common.tile_settings()
     common.online_geocoder()
     origin = resolve_place(WARM_ZIP)  # builds the gazetteer and the offline geocoder
