@@ -66,6 +66,7 @@ def page_text(at: AppTest) -> str:
     parts: list[object] = []
     for kind in ("title", "header", "subheader", "markdown", "caption"):
         parts += [element.value for element in getattr(at, kind)]
+    parts = [part for part in parts if not str(part).startswith("<style>")]  # not shown
     for kind in ("error", "warning", "info", "success"):
         parts += [element.value for element in getattr(at, kind)]
     for kind in ("button", "checkbox", "toggle", "text_input", "multiselect", "selectbox"):

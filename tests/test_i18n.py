@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 import subprocess
 import sys
@@ -225,6 +226,18 @@ def test_format_date(code, when, shown):
 def test_format_number(code, number, decimals, shown):
     with using(code):
         assert i18n.format_number(number, decimals) == shown
+
+
+def test_work_deferred_to_another_thread_keeps_the_language_it_was_made_in():
+    """A download button's file is built on a worker thread after the click."""
+    with using("es"):
+        spanish = i18n.in_active_language(lambda: gettext("Find a clinic"))
+    english = i18n.in_active_language(lambda: gettext("Find a clinic"))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        made = [pool.submit(make).result() for make in (spanish, english)]
+    with using("es"):
+        assert made == [gettext("Find a clinic"), "Find a clinic"]
+    assert made[0] != made[1]
 
 
 def test_catalogs_are_read_once_per_process():

@@ -9,7 +9,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from directory import i18n, listing, schema
-from directory.ui import results
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -82,13 +81,3 @@ def test_compare_side_by_side_in_spanish():
         spanish = set(schema.MODALITIES.labels.values())
     assert treatments
     assert all(set(cell.split(", ")) <= spanish for cell in treatments), treatments
-
-
-def test_a_deferred_download_is_made_in_the_language_of_the_run():
-    # Streamlit builds the file later, in a worker thread where no run set the language.
-    with i18n.using("es"):
-        made = results.in_this_language(lambda: i18n.gettext("Compare side by side"))
-    assert made() == "Comparar lado a lado"
-    assert results.in_this_language(lambda: i18n.gettext("Compare side by side"))() == (
-        "Compare side by side"
-    )
