@@ -287,11 +287,7 @@ class Filter:
         """``iv, im, nasal, oral or at_home``: the codes a URL may carry, for a notice."""
         if self.vocabulary is None:
             return ""
-        codes = list(self.vocabulary.codes)
-        if len(codes) == 1:
-            return codes[0]
-        # TRANSLATORS: the end of a list of codes: "iv, im, nasal, oral or at_home".
-        return _("{items} or {last}").format(items=", ".join(codes[:-1]), last=codes[-1])
+        return i18n.join_words(self.vocabulary.codes, last="or")
 
 
 def _flag_filter(name: str, test: Callable[[pd.DataFrame], pd.Series], **words: Any) -> Filter:

@@ -30,11 +30,11 @@ import io
 import math
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Final, Literal, TypeVar
 
 LOCALE_DIR: Final = Path(__file__).with_name("locale")
 DOMAIN: Final = "messages"
@@ -165,6 +165,19 @@ def language_from_tag(tag: object) -> str | None:
         return None
     code = match.group(1).lower()
     return code if code in LANGUAGES else None
+
+
+def join_words(items: Sequence[str], *, last: Literal["and", "or"] = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (or ``... or c``) in the active language."""
+    if len(items) <= 1:
+        return items[0] if items else ""
+    if last == "or":  # noqa: SIM108 (each message keeps its own translator comment)
+        # TRANSLATORS: the end of a list of choices: "iv, im, nasal, oral or at_home".
+        template = gettext("{items} or {last}")
+    else:
+        # TRANSLATORS: the end of a list: "IV infusion, Works with VA and Up to $100".
+        template = gettext("{items} and {last}")
+    return template.format(items=", ".join(items[:-1]), last=items[-1])
 
 
 # ---------------------------------------------------------------- dates and numbers

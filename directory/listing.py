@@ -229,17 +229,9 @@ def at_home_summary(result: SearchResult, *, escape: Escape = escape_markdown) -
     ).format(count=i18n.format_number(count), state=escape(result.origin.state))
 
 
-def and_list(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c`` in the active language (``""`` for none)."""
-    if len(items) <= 1:
-        return items[0] if items else ""
-    # TRANSLATORS: the end of a list: "IV infusion, Works with VA and Up to $100".
-    return _("{items} and {last}").format(items=", ".join(items[:-1]), last=items[-1])
-
-
 def filters_in_words(query: SearchQuery, *, escape: Escape = escape_markdown) -> str:
     """``IV infusion, Works with VA and Up to $100`` (escaped), or ``""`` with none on."""
-    return and_list(
+    return i18n.join_words(
         [
             escape(chip.label)
             for name, value in query.filters.items()

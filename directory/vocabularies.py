@@ -137,9 +137,12 @@ class Vocabulary:
         return self.spellings.get(normalize_key(spelling))
 
     def allowed_text(self) -> str:
-        """``'iv, im, nasal, oral or at_home'`` for error messages."""
-        codes = list(self.codes)
-        return ", ".join(codes[:-1]) + " or " + codes[-1] if len(codes) > 1 else codes[0]
+        """``'iv, im, nasal, oral or at_home'`` for the validator's and CLI's messages.
+
+        Always English, as those messages are (docs/translation.md), whatever page asks.
+        """
+        with i18n.using(i18n.DEFAULT_LANGUAGE):
+            return i18n.join_words(self.codes, last="or")
 
 
 KINDS = Vocabulary(
