@@ -186,3 +186,32 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+# ---------------------------------------------------------------- the app through AppTest
+
+APP = str(REPO_ROOT / "app.py")
+APP_TIMEOUT_S = 60
+
+
+@pytest.fixture
+def shipped_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the app from the repository on its shipped sample data, with map tiles off."""
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.delenv("CLINICS_CSV", raising=False)
+    monkeypatch.setenv("CLINIC_FINDER_TILES_URL", "none")
+
+
+def start_app(**params: str | list[str]) -> Any:
+    """``app.py``'s first run under AppTest with these URL parameters."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def url_params(at: Any) -> dict[str, list[str]]:
+    """The page's URL parameters, each name mapped to all its values."""
+    return {k: [v] if isinstance(v, str) else list(v) for k, v in at.query_params.items()}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import row, telehealth_row
+from conftest import start_app as start
 from streamlit.testing.v1 import AppTest
 from test_content import content_texts
 from test_content import sentences as content_sentences
@@ -26,18 +27,7 @@ APP = str(REPO / "app.py")
 TIMEOUT = 60
 
 
-@pytest.fixture(autouse=True)
-def _run_from_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-    monkeypatch.delenv("CLINICS_CSV", raising=False)
-    monkeypatch.setenv("CLINIC_FINDER_TILES_URL", "none")
-
-
-def start(**params: str | list[str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+pytestmark = pytest.mark.usefixtures("shipped_data")
 
 
 def plain(markdown: str) -> str:

@@ -29,11 +29,7 @@ MARKUP = re.compile(r"\*\*|\\|\[|\]\([^)]*\)|[*_`#>]")
 MIN_WORDS = 3
 
 
-@pytest.fixture(autouse=True)
-def _run_from_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-    monkeypatch.delenv("CLINICS_CSV", raising=False)
-    monkeypatch.setenv("CLINIC_FINDER_TILES_URL", "none")
+pytestmark = pytest.mark.usefixtures("shipped_data")
 
 
 def _english_fragments() -> list[str]:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import start_app as start
 
 from directory import i18n
 from directory.ui import find, location
@@ -18,18 +18,7 @@ APP = str(REPO / "app.py")
 TIMEOUT = 60
 
 
-@pytest.fixture(autouse=True)
-def _run_from_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-    monkeypatch.delenv("CLINICS_CSV", raising=False)
-    monkeypatch.setenv("CLINIC_FINDER_TILES_URL", "none")
-
-
-def start(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+pytestmark = pytest.mark.usefixtures("shipped_data")
 
 
 def test_results_in_spanish_keep_the_map_anchor_and_offer_the_other_places() -> None:

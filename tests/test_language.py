@@ -7,6 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 import streamlit as st
+from conftest import start_app as start
+from conftest import url_params as url
 from streamlit.testing.v1 import AppTest
 
 from directory.ui import language
@@ -18,26 +20,11 @@ ABOUT = "directory/ui/pages/about_ketamine_care.py"
 ADMIN = "directory/ui/pages/for_admins.py"
 
 
-@pytest.fixture(autouse=True)
-def _run_from_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-    monkeypatch.delenv("CLINICS_CSV", raising=False)
-    monkeypatch.setenv("CLINIC_FINDER_TILES_URL", "none")
-
-
-def start(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+pytestmark = pytest.mark.usefixtures("shipped_data")
 
 
 def title(at: AppTest) -> str:
     return str(at.title[0].value)
-
-
-def url(at: AppTest) -> dict[str, list[str]]:
-    return {k: [v] if isinstance(v, str) else list(v) for k, v in at.query_params.items()}
 
 
 def switch(at: AppTest) -> object:

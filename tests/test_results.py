@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import start_app as start
 from streamlit.testing.v1 import AppTest
 
 from directory import i18n, listing, schema
@@ -14,18 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def _shipped_data(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-    monkeypatch.delenv("CLINICS_CSV", raising=False)
-    monkeypatch.setenv("CLINIC_FINDER_TILES_URL", "none")
-
-
-def start(**params: str | list[str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+pytestmark = pytest.mark.usefixtures("shipped_data")
 
 
 def headers(at: AppTest) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import start_app as start
+from conftest import url_params as url
 from streamlit.testing.v1 import AppTest
 
 from directory.filters import DEFAULT_RADIUS_MILES
@@ -14,22 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def _shipped_data(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-    monkeypatch.delenv("CLINICS_CSV", raising=False)
-    monkeypatch.setenv("CLINIC_FINDER_TILES_URL", "none")
-
-
-def start(**params: str | list[str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def url(at: AppTest) -> dict[str, list[str]]:
-    return {k: [v] if isinstance(v, str) else list(v) for k, v in at.query_params.items()}
+pytestmark = pytest.mark.usefixtures("shipped_data")
 
 
 def summary(at: AppTest) -> str:
