@@ -171,7 +171,7 @@ def test_the_spanish_crisis_line_reaches_spanish_speaking_counselors() -> None:
     with i18n.using("es"):
         crisis = content.crisis_markdown()
     # 988 in Spanish: call and press 2, or text AYUDA; the Veterans Crisis Line as in English.
-    for needle in ("988", "oprima 2", "AYUDA", "oprima 1", "838255", "911", "TTY", "en español"):
+    for needle in ("988", "oprima 2", "AYUDA", "oprima 1", "838255", "911", "TTY", "para español"):
         assert needle in crisis, needle
     veterans_chat = "(https://www.veteranscrisisline.net/get-help-now/chat/)"
     links = ("(tel:988)", "(sms:988?&body=AYUDA)", "(sms:838255)", "(tel:911)", "(tel:711)")

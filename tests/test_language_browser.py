@@ -73,6 +73,12 @@ def test_a_spanish_results_page_on_a_phone(phone: tuple[Page, list[str]], app: A
     expect(crisis).to_contain_text("AYUDA")
     assert crisis.locator('a[href^="tel:988"]').count() >= 1
     expect(page.locator("#crisis-skip-link")).to_have_text(spanish("Crisis help: call or text 988"))
+    # The switch sits in the top bar: 44 px targets, and no room taken from the answer.
+    for name in ("English", "Español"):
+        box = page.get_by_role("radio", name=name, exact=True).bounding_box()
+        assert box is not None
+        assert box["height"] >= 44, (name, box)
+        assert box["y"] < 60, (name, box)
     # The answer first: the results heading and the first card are above the map.
     first_card = page.locator(".st-key-card-in_person-0")
     map_heading = page.locator("h2#map-of-these-clinics")
@@ -100,7 +106,7 @@ def test_switching_to_english_keeps_the_search(
     page.locator(".st-key-results-heading h2").wait_for()
     settle(page)
     spanish_heading = page.locator(".st-key-results-heading h2").inner_text()
-    page.get_by_role("button", name="English", exact=True).tap()
+    page.get_by_role("radio", name="English", exact=True).tap()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator(".st-key-results-heading h2")).not_to_have_text(spanish_heading)
     expect(page.locator(".st-key-results-heading h2")).to_contain_text("Austin, TX")

@@ -21,6 +21,8 @@ from directory.ui.search_state import is_history_navigation
 LANGUAGE_PARAM = "lang"
 STATE = "_language"
 SWITCH_KEY = "language-switch"
+SWITCH_BOX = "language"
+"""The switch's container (``.st-key-language`` in ``app.css``)."""
 SWITCH_LABEL = "Language / Idioma"
 """Both languages at once: the switch is for people who may not read the current one."""
 PAGE_TITLE = N_("Ketamine Clinic Finder")
@@ -68,15 +70,16 @@ def sync_url_language() -> None:
 
 
 def render_language_switch() -> None:
-    """ "English | Español" at the top of a patient page."""
-    st.segmented_control(
-        SWITCH_LABEL,
-        list(LANGUAGES),
-        format_func=LANGUAGES.__getitem__,
-        key=SWITCH_KEY,
-        on_change=_on_switch,
-        label_visibility="collapsed",
-    )
+    """ "English | Español" at the top of a patient page (in the top bar: ``app.css``)."""
+    with st.container(key=SWITCH_BOX):
+        st.segmented_control(
+            SWITCH_LABEL,
+            list(LANGUAGES),
+            format_func=LANGUAGES.__getitem__,
+            key=SWITCH_KEY,
+            on_change=_on_switch,
+            label_visibility="collapsed",
+        )
 
 
 def _on_switch() -> None:
