@@ -428,7 +428,7 @@ TRAUMA_THERAPIES = Vocabulary(
             ),
             N_(
                 "Trauma-focused CBT helps you notice the thoughts and habits that keep trauma "
-                "symptoms going, and practise new ways of coping with them."
+                "symptoms going, and practice new ways of coping with them."
             ),
         ),
     ),
