@@ -24,10 +24,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_load import DATA, cpu_s, query_for, started, visit, zips_of  # noqa: E402
-
+from benchmarks.bench_load import DATA, cpu_s, query_for, started, visit, zips_of  # noqa: E402
 from directory import i18n, listing  # noqa: E402
 from directory.dataset import load_clinics  # noqa: E402
 from directory.filters import filter_named  # noqa: E402
@@ -51,7 +49,7 @@ def in_process(repeat: int) -> None:
     index = index_clinics(load_clinics(DATA).usable())
     form = form_from_params({"near": ["80202"], "modality": ["iv"], "va": ["1"]})
     result = search(index, form.to_query(resolve_place("80202")))
-    rows = result.in_person.head(10).to_dict("records")
+    rows = [{str(k): v for k, v in r.items()} for r in result.in_person.head(10).to_dict("records")]
     today = date.today()
 
     def word_page() -> None:
@@ -75,22 +73,24 @@ def in_process(repeat: int) -> None:
 
 def served(views: int) -> None:
     zips = zips_of(DATA, views)
-    with tempfile.TemporaryDirectory(prefix="bench-i18n-") as tmp:
-        with started("tuned", DATA, Path(tmp), 1) as server:
-            asyncio.run(visit(server.base, query_for(zips[0])))  # the first visit
-            seconds: dict[str, list[float]] = {code: [] for code in LANGUAGES}
-            cpu: dict[str, float] = dict.fromkeys(LANGUAGES, 0.0)
-            failed = 0
-            for n in range(views):
-                for code in LANGUAGES:
-                    query = query_for(zips[n % len(zips)])
-                    if code != "en":
-                        query = f"lang={code}&{query}"
-                    before = cpu_s(server.replica_pids)
-                    view = asyncio.run(visit(server.base, query))
-                    cpu[code] += cpu_s(server.replica_pids) - before
-                    seconds[code].append(view.seconds * 1000)
-                    failed += not view.ok
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-i18n-") as tmp,
+        started("tuned", DATA, Path(tmp), 1) as server,
+    ):
+        asyncio.run(visit(server.base, query_for(zips[0])))  # the first visit
+        seconds: dict[str, list[float]] = {code: [] for code in LANGUAGES}
+        cpu: dict[str, float] = dict.fromkeys(LANGUAGES, 0.0)
+        failed = 0
+        for n in range(views):
+            for code in LANGUAGES:
+                query = query_for(zips[n % len(zips)])
+                if code != "en":
+                    query = f"lang={code}&{query}"
+                before = cpu_s(server.replica_pids)
+                view = asyncio.run(visit(server.base, query))
+                cpu[code] += cpu_s(server.replica_pids) - before
+                seconds[code].append(view.seconds * 1000)
+                failed += not view.ok
     print(f"served: one replica, {views} new visitors per language, one at a time")
     for code in LANGUAGES:
         print(
