@@ -347,13 +347,16 @@ def test_about_page_shows_the_crisis_line_and_safe_links(
     assert crisis.inner_text() == "988"
     assert main.get_by_text("Suicide & Crisis Lifeline").first.is_visible()
 
+    # Read in one step: links found one by one can shift while the page is still drawing.
+    links = page.locator("a[href]").evaluate_all(
+        "(links) => links.map((a) => [a.getAttribute('href'), a.getAttribute('target'),"
+        " a.getAttribute('rel')])"
+    )
     external = [
-        link
-        for link in page.locator("a[href]").all()
-        if (link.get_attribute("href") or "").startswith(("http:", "https:"))
-        and not is_local(link.get_attribute("href") or "")
+        (href, target, rel)
+        for href, target, rel in links
+        if href.startswith(("http:", "https:")) and not is_local(href)
     ]
     assert len(external) >= 3  # the research links and the data credits
-    for link in external:
-        href = link.get_attribute("href")
-        assert_safe_external_link(href, link.get_attribute("target"), link.get_attribute("rel"))
+    for href, target, rel in external:
+        assert_safe_external_link(href, target, rel)
