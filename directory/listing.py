@@ -93,8 +93,10 @@ def clinic_markdown(row: Row, today: date, *, directions_provider: Provider | No
     route = safe_link(directions_url(row, directions_provider))
     if route:
         contact.append(f"[{escape_markdown(link_text(row.get('name')))}]({route})")
-    if contact:
-        lines.append(" · ".join(contact))
+    # The links get a paragraph of their own: its lines are as tall as the 44px targets
+    # (app.css), so when the links wrap on a phone, no link's target covers another's.
+    paragraphs = ["  \n".join(lines), " · ".join(contact)] if contact else ["  \n".join(lines)]
+    lines = []
     for heading in _CARD_FACTS:
         text = fact_text(heading, row, today)
         if text or heading in _CARD_FACTS_ALWAYS:
@@ -112,7 +114,7 @@ def clinic_markdown(row: Row, today: date, *, directions_provider: Provider | No
     lines.append(
         (":material/warning: " if checked.stale else ":material/verified: ") + checked.text
     )
-    return "  \n".join(lines)
+    return "\n\n".join([*paragraphs, "  \n".join(lines)])
 
 
 # The card's "**Heading:** text" lines, in order; the others appear only when non-empty.
