@@ -83,7 +83,7 @@ def crisis_markdown() -> str:
 DISCLAIMER_MARKDOWN: Final[str] = N_(
     "This site gives general information. It is not medical advice. "
     "Using ketamine for PTSD is off-label: ketamine is approved as an anesthetic, and "
-    "esketamine (Spravato) is FDA-approved for treatment-resistant depression, not PTSD. "
+    "esketamine (Spravato) is FDA-approved for some kinds of depression, not for PTSD. "
     "Talk with a licensed clinician before you start or stop any treatment. "
     "A listing here is not an endorsement. Details change and may be out of date, "
     "so call the clinic to confirm."
@@ -194,11 +194,11 @@ on faster than with a slow IV drip, and sessions are often shorter. You are watc
 clinic and need a ride home, just as with an IV. There is less research on shots for PTSD."""),
     N_("""\
 **Nasal spray (esketamine, brand name Spravato).** Esketamine is a close cousin of
-ketamine. It is FDA-approved for treatment-resistant depression, not for PTSD. You spray it
-yourself, but only in a certified clinic, and you cannot take it home. Staff watch you for
-at least 2 hours after each dose. This is part of an FDA safety program called REMS.
-Visits are usually twice a week at first, then less often. You need a ride home and should
-not drive until the next day."""),
+ketamine. It is FDA-approved for treatment-resistant depression, and for depression with
+suicidal thoughts, but not for PTSD. You spray it yourself, but only in a certified clinic,
+and you cannot take it home. Staff watch you for at least 2 hours after each dose. This
+is part of an FDA safety program called REMS. Visits are usually twice a week at first,
+then less often. You need a ride home and should not drive until the next day."""),
     N_("""\
 **Oral or under the tongue, in the clinic.** You swallow a tablet, or let a lozenge melt
 under your tongue or in your cheek, while staff keep an eye on you. Less of the medicine

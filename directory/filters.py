@@ -87,6 +87,9 @@ class FilterKind(Enum):
     TEXT = "text"  # part of a text
 
 
+SPANISH_SPELLINGS = ("spanish", "espanol", "castellano")
+"""How a listing's free-text ``languages`` may name Spanish (as :func:`normalize_key` keys)."""
+
 _TRUE = frozenset({"1", "true", "yes", "on", "y"})
 _FALSE = frozenset({"0", "false", "no", "off", "n", ""})
 
@@ -356,7 +359,7 @@ FILTERS: tuple[Filter, ...] = (
             "medical center."
         ),
         chip=N_("Works with VA"),
-        relax=N_("Include clinics outside the VA"),
+        relax=N_("Include clinics that don't work with the VA"),
         cli_flags=("--va",),
     ),
     _flag_filter(
@@ -395,6 +398,15 @@ FILTERS: tuple[Filter, ...] = (
         chip=N_("Accepting new patients"),
         relax=N_("Include clinics that may not take new patients"),
         cli_flags=("--accepting",),
+    ),
+    _flag_filter(
+        "spanish",
+        matching.speaks(SPANISH_SPELLINGS),
+        label=N_("Staff speak Spanish"),
+        help=N_("Show only clinics that list Spanish among the languages their staff speak."),
+        chip=N_("Speaks Spanish"),
+        relax=N_("Any language"),
+        cli_flags=("--spanish",),
     ),
     # Last: text matching runs only on the rows every other filter let through.
     Filter(

@@ -8,6 +8,7 @@ words and value rules, and none loops over rows in Python.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -60,6 +61,18 @@ def all_of(vocabulary: Vocabulary) -> Match:
 
 def rows_where(test: Callable[[pd.DataFrame], pd.Series]) -> Prepare:
     return lambda table: test(table).to_numpy(dtype=bool)
+
+
+def speaks(spellings: Sequence[str]) -> Callable[[pd.DataFrame], pd.Series]:
+    """Rows whose free-text ``languages`` name one of ``spellings`` as a whole word.
+
+    "English; Spanish", "Español" and "spanish/ASL" match "spanish" (keys fold case and
+    accents, :func:`normalize_keys`); "Spanglish" does not.
+    """
+    pattern = r"\b(?:" + "|".join(re.escape(s) for s in spellings) + r")\b"
+    return lambda table: normalize_keys(table["languages"].fillna("")).str.contains(
+        pattern, regex=True
+    )
 
 
 def flag(prepared: Array, _value: Any, wanted: BoolArray) -> BoolArray:

@@ -292,7 +292,8 @@ COLUMNS: tuple[Column, ...] = (
         "languages",
         ColumnType.TEXT,
         Need.OPTIONAL,
-        "Languages spoken, in free text.",
+        "Languages spoken, in free text. Patients can filter for Spanish: name it as "
+        "Spanish or Español.",
         "English; Spanish",
     ),
     Column(

@@ -105,7 +105,7 @@ def test_crisis_text_has_every_line() -> None:
 
 def test_disclaimer_says_what_it_must() -> None:
     text = content.disclaimer_markdown()
-    for needle in ("not medical advice", "off-label", "Spravato", "not PTSD", "endorsement"):
+    for needle in ("not medical advice", "off-label", "Spravato", "not for PTSD", "endorsement"):
         assert needle in text
 
 

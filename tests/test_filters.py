@@ -33,68 +33,66 @@ from directory.search import SearchQuery, index_clinics, search, suggest_relaxat
 
 DENVER = Origin("80202", "Denver, CO 80202", 39.753, -104.999, "CO", "zip")
 
-SPANISH = Filter(
-    name="spanish",
+ASL = Filter(
+    name="asl",
     kind=FilterKind.FLAG,
-    label="Staff speak Spanish",
-    help="Show only clinics that list Spanish among their languages.",
-    chip="Speaks Spanish",
-    relax="Include clinics without Spanish",
-    cli_flags=("--spanish",),
-    prepare=lambda table: table["languages"].str.contains("spanish", case=False).to_numpy(bool),
+    label="Staff use ASL",
+    help="Show only clinics that list American Sign Language among their languages.",
+    chip="Uses ASL",
+    relax="Include clinics without ASL",
+    cli_flags=("--asl",),
+    prepare=lambda table: table["languages"].str.contains("ASL", case=False).to_numpy(bool),
     match=lambda prepared, _value, wanted: wanted & prepared,
 )
 
 
 @pytest.fixture
-def with_spanish(monkeypatch: pytest.MonkeyPatch) -> None:
+def with_asl(monkeypatch: pytest.MonkeyPatch) -> None:
     """The filter table with one more entry, as a developer adding a filter would write it."""
-    monkeypatch.setattr(filters, "FILTERS", (*FILTERS, SPANISH))
+    monkeypatch.setattr(filters, "FILTERS", (*FILTERS, ASL))
 
 
 def two_clinics_csv() -> str:
     return csv_text(
-        row(id="es", name="Clínica Sol", languages="English; Spanish"),
+        row(id="asl", name="Clínica Sol", languages="English; ASL"),
         row(id="en", name="Summit Clinic", address="2 Main St", languages="English"),
     )
 
 
-def test_a_new_filter_reaches_the_url(with_spanish: None) -> None:
-    form = form_from_params({"near": ["80202"], "spanish": ["1"]})
-    assert form.value("spanish") is True
-    assert form.to_params() == {"near": "80202", "spanish": "1"}
-    assert form_from_params({"spanish": ["maybe"]}).notices == (
-        "Ignored spanish='maybe': use 1 or 0.",
-    )
+def test_a_new_filter_reaches_the_url(with_asl: None) -> None:
+    form = form_from_params({"near": ["80202"], "asl": ["1"]})
+    assert form.value("asl") is True
+    assert form.to_params() == {"near": "80202", "asl": "1"}
+    assert form_from_params({"asl": ["maybe"]}).notices == ("Ignored asl='maybe': use 1 or 0.",)
 
 
-def test_a_new_filter_reaches_the_engine_and_its_relaxations(with_spanish: None) -> None:
+def test_a_new_filter_reaches_the_engine_and_its_relaxations(with_asl: None) -> None:
     index = index_clinics(parse_clinics(two_clinics_csv()).usable())
-    query = SearchQuery(DENVER, filters={"spanish": True})
-    assert list(search(index, query).in_person["id"]) == ["es"]
-    assert sorted(search(index, SearchQuery(DENVER)).in_person["id"]) == ["en", "es"]
-    strict = SearchQuery(DENVER, filters={"spanish": True, "name": "summit"})
+    query = SearchQuery(DENVER, filters={"asl": True})
+    assert list(search(index, query).in_person["id"]) == ["asl"]
+    assert sorted(search(index, SearchQuery(DENVER)).in_person["id"]) == ["asl", "en"]
+    strict = SearchQuery(DENVER, filters={"asl": True, "name": "summit"})
     assert search(index, strict).in_person.empty
     relaxations = suggest_relaxations(index, strict)
     assert [(r.filter, r.description, r.in_person_count) for r in relaxations] == [
         ("name", "Any clinic name", 1),  # ties keep the table's order
-        ("spanish", "Include clinics without Spanish", 1),
+        ("asl", "Include clinics without ASL", 1),
     ]
 
 
 def test_a_new_filter_reaches_the_command_line(
-    with_spanish: None, tmp_path, capsys: pytest.CaptureFixture[str]
+    with_asl: None, tmp_path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "clinics.csv"
     data.write_text(two_clinics_csv(), encoding="utf-8")
     argv = ["search", "--near", "80202", "--data", str(data), "--format", "json"]
-    assert main([*argv, "--spanish"]) == 0
-    assert [r["id"] for r in json.loads(capsys.readouterr().out)["in_person"]] == ["es"]
+    assert main([*argv, "--asl"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)["in_person"]] == ["asl"]
     assert main(argv) == 0
     assert len(json.loads(capsys.readouterr().out)["in_person"]) == 2
 
 
-def test_a_new_filter_reaches_the_page(with_spanish: None, tmp_path, monkeypatch) -> None:
+def test_a_new_filter_reaches_the_page(with_asl: None, tmp_path, monkeypatch) -> None:
     from streamlit.testing.v1 import AppTest
 
     data = tmp_path / "clinics.csv"
@@ -102,17 +100,44 @@ def test_a_new_filter_reaches_the_page(with_spanish: None, tmp_path, monkeypatch
     monkeypatch.setenv("CLINICS_CSV", str(data))
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
     at.query_params["near"] = "80202"
-    at.query_params["spanish"] = "1"
+    at.query_params["asl"] = "1"
     at.run()
     assert not at.exception
-    assert at.checkbox(key="spanish").label == "Staff speak Spanish"
-    assert at.checkbox(key="spanish").value is True
+    assert at.checkbox(key="asl").label == "Staff use ASL"
+    assert at.checkbox(key="asl").value is True
     titles = [m.value.split("\n", 1)[0] for m in at.markdown if m.value.startswith("### ")]
     assert len(titles) == 1
     assert titles[0].startswith("### Clínica Sol")
 
 
 # --- the entries themselves ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("languages", "speaks"),
+    [
+        ("English; Spanish", True),
+        ("Español", True),
+        ("español, inglés", True),
+        ("SPANISH/ASL", True),
+        ("English; Castellano", True),
+        ("English", False),
+        ("Spanglish", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_the_spanish_filter_reads_the_free_text_languages(languages, speaks) -> None:
+    table = pd.DataFrame({"languages": [languages]}, dtype=object)
+    prepared = filter_named("spanish").prepare(table)
+    assert prepared.tolist() == [speaks]
+
+
+def test_the_spanish_filter_finds_the_sample_clinics_that_list_spanish() -> None:
+    index = index_clinics(parse_clinics((REPO_ROOT / "data" / "clinics.csv").read_text()).usable())
+    found = search(index, SearchQuery(DENVER, 500.0, {"spanish": True})).in_person
+    assert len(found)
+    assert found["languages"].str.contains("Spanish").all()
 
 
 def test_names_and_flags_are_unique_and_every_entry_is_complete() -> None:

@@ -23,6 +23,7 @@ FULL = SearchForm(
         "no_therapist": True,
         "max_price": 600,
         "accepting": True,
+        "spanish": True,
         "name": "summit",
     },
 )

@@ -81,6 +81,7 @@ def _draw_control(entry: Filter, column: DeltaGenerator) -> None:
             entry.vocabulary.codes,
             key=key,
             format_func=entry.vocabulary.labels.__getitem__,
+            placeholder=_("Choose options"),
             help=help_text,
             on_change=changed,
             args=args,
