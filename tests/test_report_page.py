@@ -131,6 +131,11 @@ def test_a_report_without_a_kind_asks_for_one_and_saves_nothing(data_file, db):
     assert "choose what is wrong" in alerts(at)
     assert at.radio(key=f"{FIRST_CONTROL}-kind")  # still open
     assert not db.exists()
+    # Each try brings its message into view (focus moves to the form's box, style.focus):
+    # on a phone it was left under the top bar, as if nothing had happened.
+    focused = at.session_state["_focus_count"]
+    at.button(key=f"{FIRST_CONTROL}-send").click().run()
+    assert at.session_state["_focus_count"] == focused + 1
 
 
 def test_the_fourth_report_in_ten_minutes_is_refused_calmly(data_file, db):

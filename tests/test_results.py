@@ -71,3 +71,22 @@ def test_compare_side_by_side_in_spanish():
         spanish = set(schema.MODALITIES.labels.values())
     assert treatments
     assert all(set(cell.split(", ")) <= spanish for cell in treatments), treatments
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_no_sentence_points_to_at_home_providers_when_none_matches(lang):
+    """Found in a trial: "see the at-home providers below" above "no provider matches"."""
+    at = start(lang=lang, near="80202", modality="oral", radius="5", va="1")
+    assert not at.exception
+    with i18n.using(lang):
+        below = i18n.gettext(
+            "You may still find care at home: see the at-home (telehealth) providers below."
+        )
+        also = i18n.gettext("Also available at home in {state}").format(state="CO")
+        none = i18n.gettext(
+            "No at-home (telehealth) provider in the list matches your filters in {state}."
+        ).format(state="CO")
+    shown = [str(m.value) for m in at.markdown] + headers(at)
+    assert any(none in text for text in shown)
+    assert not any(below in text for text in shown)
+    assert also not in headers(at)

@@ -226,7 +226,10 @@ def _submit(control: str, clinic_id: str) -> None:
     kind = state.get(f"{control}-kind")
     if kind is None:
         _set_outcome(control, "warning", _(CHOOSE_KIND))
-        return  # the form stays open with what was typed
+        # The form stays open with what was typed; its message, above the form, is brought
+        # into view (on a phone it was left under the top bar, as if nothing happened).
+        style.request_focus(_box_key(control))
+        return
     try:
         known = pd.Index(get_directory().index.table["id"].astype(str))
         settings().store().submit(

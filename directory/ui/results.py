@@ -189,11 +189,13 @@ def render_empty_state(index: ClinicIndex, result: SearchResult, today: date) ->
     elif not whole_state:
         st.markdown(listing.out_of_reach_sentence(result))
     if not len(result.nearest_outside_radius):
-        st.markdown(
+        # Point to the at-home list only when it has someone to offer.
+        at_home = (
             _("You may still find care at home: see the at-home (telehealth) providers below.")
-            + " "
-            + content.va_locator_markdown()
+            if len(result.at_home)
+            else ""
         )
+        st.markdown(" ".join(part for part in (at_home, content.va_locator_markdown()) if part))
 
 
 CLINICS_ANCHOR = "clinics-in-person"
@@ -209,11 +211,13 @@ def render_at_home(
     Leading a whole state's page, a link goes to the clinics below them.
     """
     state = safetext.escape_markdown(result.origin.state)
-    st.header(
-        listing.at_home_summary(result)
-        if first
-        else _("Also available at home in {state}").format(state=state)
-    )
+    if first:
+        heading = listing.at_home_summary(result)
+    elif result.at_home.empty:  # not "also available": the sentence below says none is
+        heading = _("At-home (telehealth) care in {state}").format(state=state)
+    else:
+        heading = _("Also available at home in {state}").format(state=state)
+    st.header(heading)
     clinics_below = len(result.in_person) if first else 0
     if clinics_below:
         # On a phone the clinics would start screens further down: say they are there.
