@@ -44,6 +44,7 @@ __all__ = [
     "Verification",
     "clinic_markdown",
     "clinic_title",
+    "comparison_markdown",
     "comparison_table",
     "escape_markdown",
     "format_price",
@@ -386,3 +387,20 @@ def comparison_table(rows: pd.DataFrame, today: date) -> pd.DataFrame:
         key = f"{heading} [{row.get('id')}]" if heading in repeated else heading
         columns[key] = [text for _heading, text in facts_of(row, today, COMPARISON_ROWS)]
     return pd.DataFrame(columns, index=[heading_text(h) for h in COMPARISON_ROWS])
+
+
+def comparison_markdown(rows: pd.DataFrame, today: date) -> pd.DataFrame:
+    """:func:`comparison_table` as the page shows it (``st.table`` renders Markdown in every
+    cell): every value and heading escaped, and each phone number a link to call."""
+    table = comparison_table(rows, today)
+    cells = table.map(escape_markdown)
+    phone_row = heading_text("Phone")
+    for position, (_index, row) in enumerate(rows.iterrows()):
+        tel = tel_uri(row.get("phone"))
+        if tel:
+            cells.iloc[cells.index.get_loc(phone_row), position] = (
+                f"[{escape_markdown(row.get('phone'))}]({tel})"
+            )
+    cells.columns = pd.Index([escape_markdown(column) for column in table.columns])
+    cells.index = pd.Index([escape_markdown(heading) for heading in table.index])
+    return cells

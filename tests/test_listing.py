@@ -12,7 +12,7 @@ from conftest import card_row
 from hypothesis import given
 from hypothesis import strategies as st
 
-from directory import i18n, listing, schema
+from directory import facts, i18n, listing, schema
 from directory.directions import directions_url
 from directory.geocoding import Origin
 from directory.safetext import escape_markdown
@@ -372,3 +372,23 @@ def test_comparison_table_rows_follow_the_language():
     assert table.iloc[list(listing.COMPARISON_ROWS).index("Therapist"), 0] == (
         "Usted ya debe tener un terapeuta con licencia"
     )
+
+
+def test_the_comparison_as_markdown_escapes_every_value_and_links_each_phone():
+    rows = pd.DataFrame(
+        [
+            card_row(id="a", name="Calm [x](https://evil.example) *Clinic*", city="Denver"),
+            card_row(id="b", name="Other", phone="not a phone"),
+        ]
+    )
+    cells = listing.comparison_markdown(rows, TODAY)
+    plain = listing.comparison_table(rows, TODAY)
+    assert list(cells.columns) == [escape_markdown(c) for c in plain.columns]
+    assert "](https://evil" not in " ".join(cells.columns)
+    phone = cells.loc[escape_markdown(facts.heading_text("Phone"))].tolist()
+    assert phone[0] == "[\\(303\\) 555\\-0101](tel:+13035550101)"
+    assert phone[1] == escape_markdown("not a phone")
+    others = [h for h in listing.COMPARISON_ROWS if h != "Phone"]
+    for heading in others:
+        shown = cells.loc[escape_markdown(facts.heading_text(heading))].tolist()
+        assert shown == [escape_markdown(t) for t in plain.loc[facts.heading_text(heading)]]

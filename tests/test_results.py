@@ -54,7 +54,9 @@ def test_the_empty_state_in_spanish():
     assert relax
     assert any(label.startswith("Quitar el límite de precio: ") for label in relax)
     assert all(" en un radio de " in label for label in relax)
-    assert "Quizás aún pueda recibir atención en casa" in markdown
+    # An IV filter leaves no at-home provider: no pointer to them, the reason instead.
+    assert "Quizás aún pueda recibir atención en casa" not in markdown
+    assert "Ningún proveedor a domicilio (telesalud) de la lista coincide" in markdown
     for english in ("To see clinics", "Drop the price", "No clinic", "You may still"):
         assert english not in markdown + info + " ".join(relax)
 
@@ -65,8 +67,11 @@ def test_compare_side_by_side_in_spanish():
         box.check().run()
     assert "Comparar lado a lado" in headers(at)
     assert download_labels(at)[1] == "Lista para imprimir de las 2 clínicas comparadas"
-    (table,) = at.dataframe
-    treatments = table.value.iloc[listing.COMPARISON_ROWS.index("Treatment")].tolist()
+    (table,) = at.table
+    treatments = [
+        re.sub(r"\\(.)", r"\1", cell)  # the cells are escaped Markdown
+        for cell in table.value.iloc[listing.COMPARISON_ROWS.index("Treatment")].tolist()
+    ]
     with i18n.using("es"):
         spanish = set(schema.MODALITIES.labels.values())
     assert treatments

@@ -306,7 +306,9 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
     if len(picked_ids) >= 2:
         st.subheader(_("Compare side by side"))
         picked = _shortlist(sections, picked_ids)
-        st.dataframe(listing.comparison_table(picked, today), width="stretch")
+        # A static table: every fact wraps in full (a grid cuts them off), and it has no
+        # toolbar in another language; phones are links to call.
+        st.table(listing.comparison_markdown(picked, today))
         report_ui.render_compare_controls(picked)
     else:
         st.caption(
