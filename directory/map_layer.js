@@ -101,6 +101,17 @@
         control.addTo(map);
     }
 
+    // Leaflet's zoom buttons are titled in English: name them in the page's language.
+    if (map.zoomControl) {
+        [[map.zoomControl._zoomInButton, labels.zoom_in],
+         [map.zoomControl._zoomOutButton, labels.zoom_out]].forEach(function (pair) {
+            if (pair[0] && pair[1]) {
+                pair[0].title = pair[1];
+                pair[0].setAttribute("aria-label", pair[1]);
+            }
+        });
+    }
+
     var cluster = L.markerClusterGroup(%(options)s);
     // Cluster icons get a tooltip too, so that st_folium's last_object_clicked_tooltip
     // always belongs to the object clicked last (it keeps the previous one otherwise).

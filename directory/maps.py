@@ -245,6 +245,8 @@ def layer_labels() -> dict[str, str]:
         "cluster": _("{count} clinics: click to see them"),
         "unsupported": _("This browser cannot show the clinics on the map; please use the list."),
         "failed": _("The clinics could not be shown on the map; please use the list."),
+        "zoom_in": _("Zoom in"),
+        "zoom_out": _("Zoom out"),
     }
 
 

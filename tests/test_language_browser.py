@@ -10,6 +10,7 @@ screenshots go to ``artifacts/``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from browser_support import (
@@ -115,3 +116,25 @@ def test_switching_to_english_keeps_the_search(
     page.go_back()
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator(".st-key-results-heading h2")).to_have_text(spanish_heading)
+
+
+def test_the_spanish_downloads_are_in_spanish(
+    phone: tuple[Page, list[str]], app: AppServer
+) -> None:
+    """Streamlit builds a download on a worker thread after the click: still in Spanish,
+    with a Spanish file name, and a CSV that Excel reads as UTF-8 (byte-order mark)."""
+    page, _requests = phone
+    page.goto(f"{app.url}/?lang=es&near=80202")
+    page.locator(".st-key-results-heading h2").wait_for()
+    settle(page)
+    button = page.locator(".st-key-csv button")
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as pending:
+        button.tap()
+    download = pending.value
+    assert download.suggested_filename == spanish("ketamine-clinics.csv")
+    data = Path(download.path()).read_bytes()
+    assert data.startswith("\ufeff".encode())
+    header = data.decode("utf-8-sig").splitlines()[0]
+    assert spanish("Phone") in header
+    assert "Phone" not in header.split(",")

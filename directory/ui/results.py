@@ -266,9 +266,11 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
         ngettext(
             "Download all {count} clinic (CSV)", "Download all {count} clinics (CSV)", len(pool_ids)
         ).format(count=i18n.format_number(len(pool_ids))),
-        # A callable: the file is built only when the patient asks for it.
-        i18n.in_active_language(lambda: export.patient_csv(sections, today)),
-        file_name="ketamine-clinics.csv",
+        # A callable: the file is built only when the patient asks for it. The byte-order
+        # mark tells Excel the file is UTF-8 (else "Teléfono" and "Clínica" come out garbled).
+        i18n.in_active_language(lambda: "\ufeff" + export.patient_csv(sections, today)),
+        # TRANSLATORS: a file name: plain letters, digits and hyphens only.
+        file_name=_("ketamine-clinics.csv"),
         mime="text/csv",
         key="csv",
     )
@@ -299,7 +301,8 @@ def render_take_away(result: SearchResult, today: date, *, is_sample: bool) -> N
                 note=content.sample_data_note_plain() if is_sample else "",
             )
         ),
-        file_name="clinic-shortlist.html",
+        # TRANSLATORS: a file name: plain letters, digits and hyphens only.
+        file_name=_("clinic-shortlist.html"),
         mime="text/html",
         key="shortlist",
     )
