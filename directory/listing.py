@@ -395,12 +395,10 @@ def comparison_markdown(rows: pd.DataFrame, today: date) -> pd.DataFrame:
     table = comparison_table(rows, today)
     cells = table.map(escape_markdown)
     phone_row = heading_text("Phone")
-    for position, (_index, row) in enumerate(rows.iterrows()):
+    for column, (_index, row) in zip(cells.columns, rows.iterrows(), strict=True):
         tel = tel_uri(row.get("phone"))
         if tel:
-            cells.iloc[cells.index.get_loc(phone_row), position] = (
-                f"[{escape_markdown(row.get('phone'))}]({tel})"
-            )
+            cells.loc[phone_row, column] = f"[{escape_markdown(row.get('phone'))}]({tel})"
     cells.columns = pd.Index([escape_markdown(column) for column in table.columns])
     cells.index = pd.Index([escape_markdown(heading) for heading in table.index])
     return cells
