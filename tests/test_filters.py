@@ -258,7 +258,7 @@ def test_match_arrays_are_one_per_filter_and_row() -> None:
         ),
         ("va", True, ["Trabaja con el VA"]),
         ("max_price", 450.0, ["Hasta $450"]),
-        ("max_price", 1500.0, ["Hasta $1.500"]),
+        ("max_price", 1500.0, ["Hasta $1,500"]),
         ("name", "summit", ['El nombre contiene "summit"']),
     ],
 )

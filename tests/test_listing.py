@@ -277,7 +277,7 @@ def result_of(
          "Denver, CO match your 2 filters", "3 de 11 clínicas en un radio de 25 millas de "
          "Denver, CO coinciden con sus 2 filtros"),
         (result_of(0, origin=COLORADO, va=True), 1593, "0 of 1,593 clinics in Colorado match "
-         "your 1 filter", "0 de 1.593 clínicas en Colorado coinciden con su 1 filtro"),
+         "your 1 filter", "0 de 1,593 clínicas en Colorado coinciden con su 1 filtro"),
     ],
 )  # fmt: skip
 def test_summary_sentence_in_each_language(result, unfiltered, english, spanish):
@@ -291,7 +291,7 @@ def test_empty_state_sentences_in_spanish():
     with i18n.using("es"):
         assert listing.no_match_sentence(filtered, escape=str) == (
             "Ninguna clínica en un radio de 25 millas de Denver, CO coincide con sus filtros: "
-            "Infusión intravenosa (IV), Trabaja con el VA y Hasta $1.500."
+            "Infusión intravenosa (IV), Trabaja con el VA y Hasta $1,500."
         )
         assert listing.no_match_sentence(result_of(0), escape=str) == (
             "No hay ninguna clínica en nuestra lista en un radio de 25 millas de Denver, CO."
@@ -317,7 +317,7 @@ def test_nearest_sentence_writes_miles_the_spanish_way():
     )
     with i18n.using("es"):
         assert listing.nearest_sentence(result, escape=str) == (
-            "La más cercana que coincide está a 1.593 millas, en Pueblo, CO."
+            "La más cercana que coincide está a 1,593 millas, en Pueblo, CO."
         )
 
 

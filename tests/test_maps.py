@@ -962,7 +962,7 @@ def test_distances_and_nameless_clinics_are_in_spanish():
         data = markers.data(frame)
         clicked = {"last_object_clicked": {"lat": 39.7501, "lng": -104.9996}}
         found = clinic_for_click({**clicked, "last_object_clicked_tooltip": "Clínica"}, frame)
-    assert data["away"] == ["A 1.234,6 millas", "A 3,0 millas"]
+    assert data["away"] == ["A 1,234.6 millas", "A 3.0 millas"]
     assert data["name"] == ["Clínica", "Mile High Ketamine"]
     assert found == "a"
     assert markers.data(frame)["name"] == ["Clinic", "Mile High Ketamine"]

@@ -134,7 +134,7 @@ def test_the_controls_chips_and_notices_in_spanish():
     chips = [b.label for b in at.button if (b.key or "").startswith("chip-")]
     assert chips == [
         "Infusión intravenosa \\(IV\\)",
-        "Hasta \\$1\\.500",
+        "Hasta \\$1,500",
         "Quitar todos los filtros",
     ]
     assert "**Filtros activos**" in " ".join(m.value for m in at.markdown)
