@@ -325,10 +325,16 @@ def shortlist_html(
     # (https://www.veteranscrisisline.net/), as in directory.content.CRISIS_LINES.
     made = escape(
         _(
-            "Made {date}. Call each clinic to confirm details. In a crisis call or text "
-            "{crisis_number} (veterans press 1)."
+            "Made {date}. Call each clinic to confirm details. In a crisis, call or text "
+            "{crisis_number} (veterans: press 1, or text {veterans_text}). In immediate danger, "
+            "call {emergency}."
         )
-    ).format(date=escape(i18n.format_date(today)), crisis_number='<a href="tel:988">988</a>')
+    ).format(
+        date=escape(i18n.format_date(today)),
+        crisis_number='<a href="tel:988">988</a>',
+        veterans_text='<a href="sms:838255">838255</a>',
+        emergency='<a href="tel:911">911</a>',
+    )
     return (
         f'<!doctype html><html lang="{i18n.language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -350,16 +350,20 @@ def test_shortlist_in_spanish_with_the_spanish_crisis_line():
     assert "Lista hecha el 20 de noviembre de 2026." in page
     assert (
         'En una crisis, llame o envíe un texto al <a href="tel:988">988</a> '
-        "(oprima 2 para español; veteranos, oprima 1)."
+        "(oprima 2 para español; veteranos: oprima 1, o envíe un texto al "
+        '<a href="sms:838255">838255</a>).'
     ) in page
+    assert "envíe AYUDA al 988" in page
+    assert 'Si está en peligro inmediato, llame al <a href="tel:911">911</a>.' in page
     assert "<dt>Cómo llegar</dt>" in page
     assert "Notas: ____" in page
     assert "Parking at the back" in page  # data is never translated
     english = listing.shortlist_html(pd.DataFrame([located()]), "x", TODAY)
     assert '<html lang="en">' in english
     assert (
-        "Made 20 Nov 2026. Call each clinic to confirm details. In a crisis call or text "
-        '<a href="tel:988">988</a> (veterans press 1).'
+        "Made 20 Nov 2026. Call each clinic to confirm details. In a crisis, call or text "
+        '<a href="tel:988">988</a> (veterans: press 1, or text <a href="sms:838255">838255</a>).'
+        ' In immediate danger, call <a href="tel:911">911</a>.'
     ) in english
 
 
