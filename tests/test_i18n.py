@@ -85,6 +85,23 @@ def test_placeholders_match_between_the_languages(code):
 
 
 @pytest.mark.parametrize("code", TRANSLATED)
+def test_every_message_formats_in_both_languages(code):
+    """A stray brace in a translation would raise in ``.format()``: a traceback for a patient.
+
+    Each message is filled the way the code fills it (the English placeholders' names); a
+    message without placeholders holds no brace at all, in case the code formats it.
+    """
+    for message in messages(code):
+        names = set().union(*(placeholders(form) for form in forms(message)))
+        if not names:
+            assert not any(b in t for t in translations(message) for b in "{}"), message.id
+            continue
+        values = dict.fromkeys(names, 1)  # numbers and text alike ({miles:,.1f}, {name})
+        for text in [*forms(message), *translations(message)]:
+            text.format(**values)
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
 def test_plurals_have_every_form_of_the_language(code):
     catalog = read_catalog(code)
     for message in messages(code):
