@@ -64,10 +64,6 @@ CRISIS_LINES: Final[tuple[str, ...]] = (
     N_("**In immediate danger,** call **[911](tel:911)**."),
 )
 """The crisis line, one short line per number, in English (see :func:`crisis_markdown`)."""
-CRISIS_MARKDOWN: Final[str] = "  \n".join(
-    line.format(chat_url=VETERANS_CHAT_URL) for line in CRISIS_LINES
-)
-"""The English crisis line, as :func:`crisis_markdown` gives it with English active."""
 
 
 def crisis_lines() -> tuple[str, ...]:
@@ -101,8 +97,6 @@ SAMPLE_DATA_NOTE: Final[str] = N_(
     "example.com. They must be replaced with checked, real listings before anyone uses "
     "this site to look for care."
 )
-SAMPLE_DATA_NOTE_PLAIN: Final[str] = SAMPLE_DATA_NOTE.replace("**", "")
-"""The same note for plain text and printouts (English; see :func:`sample_data_note_plain`)."""
 
 
 def sample_data_note() -> str:

@@ -170,11 +170,6 @@ class Fact:
     """The English heading: the fact's key (:attr:`label` is what the page shows)."""
     text: Callable[[Row, date], str]
 
-    @property
-    def label(self) -> str:
-        """The heading in the active language: :func:`heading_text`."""
-        return heading_text(self.heading)
-
 
 FACTS: tuple[Fact, ...] = (
     Fact(N_("Distance"), distance_text),

@@ -32,6 +32,7 @@ from directory import vocabularies as vocab
 from directory.errors import QueryError
 from directory.i18n import N_
 from directory.i18n import gettext as _
+from directory.placetext import quote
 from directory.vocabularies import Vocabulary
 
 BoolArray = npt.NDArray[np.bool_]
@@ -222,7 +223,7 @@ class Filter:
                 except QueryError:
                     notices.append(
                         _("Ignored {value}: it is not a {noun} we know ({allowed}).").format(
-                            value=repr(str(text)[:40]), noun=self._noun(), allowed=self._allowed()
+                            value=quote(str(text)[:40]), noun=self._noun(), allowed=self._allowed()
                         )
                     )
             return self._codes(codes), notices
@@ -234,7 +235,7 @@ class Filter:
                 return text.lower() in _TRUE, []
             return False, [
                 _("Ignored {name}={value}: use 1 or 0.").format(
-                    name=self.name, value=repr(text[:20])
+                    name=self.name, value=quote(text[:20])
                 )
             ]
         if self.kind is FilterKind.AT_MOST:
@@ -246,7 +247,7 @@ class Filter:
             except QueryError:
                 return None, [
                     _("Ignored the {label} {value}: use a number of {unit}.").format(
-                        label=self.shown_label().lower(), value=repr(text[:20]), unit=_(self.unit)
+                        label=self.shown_label().lower(), value=quote(text[:20]), unit=_(self.unit)
                     )
                 ]
         return self.check(text), []

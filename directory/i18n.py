@@ -74,6 +74,12 @@ def activate(code: str) -> None:
     _active.set(code if code in LANGUAGES else DEFAULT_LANGUAGE)
 
 
+def deactivate() -> None:
+    """Forget this thread's language (the end of a page run): until a run sets its own, the
+    resolver answers, so a widget's callback in a reused thread gets its own session's."""
+    _active.set(None)
+
+
 @contextmanager
 def using(code: str) -> Iterator[None]:
     """Write in ``code`` inside the block (the admin page's English, tests)."""
@@ -108,7 +114,7 @@ def set_resolver(resolver: Callable[[], str | None] | None) -> None:
 def gettext(message: str) -> str:
     """``message`` in the active language (itself when there is no translation)."""
     code = language()
-    if code == DEFAULT_LANGUAGE:
+    if code == DEFAULT_LANGUAGE or not message:  # gettext("") is the catalog's header
         return message
     return catalog(code).gettext(message)
 

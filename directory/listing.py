@@ -130,7 +130,8 @@ def clinic_title(row: Row) -> str:
     title = escape_markdown(row.get("name"))
     miles = miles_of(row)
     if miles is not None:
-        title += f" · {format_miles(miles)} mi"
+        # TRANSLATORS: a clinic's distance after its name on a card: "3.2 mi".
+        title += " · " + _("{miles} mi").format(miles=format_miles(miles))
     return title
 
 
@@ -144,9 +145,8 @@ def count_text(number: int, noun: str) -> str:
 
 
 def _miles(miles: float) -> str:
-    """A search radius as the language writes it: ``25``, ``12.5`` (``12,5``)."""
-    text = f"{miles:g}"
-    return text if i18n.language() == i18n.DEFAULT_LANGUAGE else text.replace(".", ",")
+    """A search radius as the language writes it: ``25``, ``12.5``."""
+    return i18n.format_number(miles, 0 if float(miles).is_integer() else 1)
 
 
 def scope_text(result: SearchResult, *, escape: Escape = escape_markdown) -> str:

@@ -26,6 +26,7 @@ from directory.filters import (
 )
 from directory.geocoding import Origin
 from directory.i18n import gettext as _
+from directory.placetext import quote
 from directory.search import SearchQuery
 
 PLACE_PARAM = "near"
@@ -111,7 +112,7 @@ def form_from_params(params: Mapping[str, Sequence[str]]) -> SearchForm:
         except QueryError:
             notices.append(
                 _("Ignored the distance {value}: use a number of miles up to {most}.").format(
-                    value=repr(radius_text[:20]), most=i18n.format_number(MAX_RADIUS_MILES)
+                    value=quote(radius_text[:20]), most=i18n.format_number(MAX_RADIUS_MILES)
                 )
             )
     filters: dict[str, FilterValue] = {}

@@ -177,13 +177,18 @@ def format_hint() -> str:
 
 
 def quote(text: str) -> str:
-    """``text`` in quotes, as a message shows what was typed."""
+    """``text`` in quotes, as every message shows what was typed or what a link carried
+    (place errors, and the notices about a shared link's values)."""
     # TRANSLATORS: how a message quotes what the patient typed: 'Denver'.
     return _("'{text}'").format(text=text)
 
 
 def either(places: list[str]) -> str:
-    """The places offered, as one choice: ``"Brooklyn, NY or Brookline, MA"``."""
+    """The places offered, as one choice: ``"Brooklyn, NY or Brookline, MA"``.
+
+    Each pair is joined by "or", not :func:`directory.i18n.join_words`'s "a, b or c": place
+    names hold commas ("Brooklyn, NY"), so a list separated by commas would be ambiguous.
+    """
     if not places:
         return ""
     joined = places[0]

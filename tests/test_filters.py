@@ -295,19 +295,19 @@ def test_the_place_and_distance_words_translate() -> None:
             {"modality": ["laughing_gas"]},
             "Ignored 'laughing_gas': it is not a modality we know "
             "(iv, im, nasal, oral or at_home).",
-            "Se ignoró 'laughing_gas': no lo reconocemos como tipo de tratamiento "
+            "Se ignoró “laughing_gas”: no lo reconocemos como tipo de tratamiento "
             "(iv, im, nasal, oral o at_home).",
         ),
         (
             {"va": ["maybe"]},
             "Ignored va='maybe': use 1 or 0.",
-            "Se ignoró va='maybe': use 1 o 0.",
+            "Se ignoró va=“maybe”: use 1 o 0.",
         ),
         (
             {"max_price": ["lots"]},
             "Ignored the maximum price per session (us dollars) 'lots': use a number of US "
             "dollars.",
-            "Se ignoró el valor 'lots' de «precio máximo por sesión (dólares estadounidenses)»: "
+            "Se ignoró el valor “lots” de «precio máximo por sesión (dólares estadounidenses)»: "
             "use un número en dólares estadounidenses.",
         ),
     ],

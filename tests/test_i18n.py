@@ -158,6 +158,18 @@ def test_ngettext_follows_each_language_plural_rule(count, english):
         assert ngettext("clinic", "clinics", count) == english
 
 
+@pytest.mark.parametrize(("count", "form"), [(1, 0), (0, 2), (2, 2), (21, 2), (1_000_000, 1)])
+def test_spanish_plurals_follow_cldr(count, form):
+    """One, "many" (exact millions: "1 millón de clínicas") and other, for every message."""
+    catalog = read_catalog("es")
+    plural = [m for m in catalog if m.id and m.pluralizable]
+    assert plural
+    with using("es"):
+        for message in plural:
+            singular, many = message.id
+            assert ngettext(singular, many, count) == message.string[form], message.id
+
+
 def test_n_marks_without_translating():
     with using("es"):
         assert N_("Find a clinic") == "Find a clinic"

@@ -103,9 +103,31 @@ def test_the_language_follows_to_the_about_page_and_its_link():
     assert url(at).get(LANGUAGE_PARAM) == ["es"]
 
 
+def test_the_about_page_writes_the_language_into_its_own_link(monkeypatch):
+    # Opened straight on About by a Spanish browser: no search page wrote the URL before.
+    monkeypatch.setattr(st, "context", SimpleNamespace(locale="es-MX"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page(ABOUT).run()
+    assert not at.exception
+    assert url(at) == {LANGUAGE_PARAM: ["es"]}
+
+
 def test_the_admin_page_stays_in_english_and_has_no_switch():
     at = start(lang="es")
     at.switch_page(ADMIN).run()
     assert not at.exception
     assert not at.segmented_control
     assert title(at) == "For admins"
+    assert str(at.error[0].value).startswith("**In crisis?**")  # its crisis line too
+    # Back on a patient page, the session's Spanish returns.
+    at.switch_page("directory/ui/pages/find_a_clinic.py").run()
+    assert switch(at).value == "es"
+    assert str(at.error[0].value).startswith("**¿Está en crisis?**")
+
+
+@pytest.mark.parametrize("value", ["fr", "xx", "<b>es</b>"])
+def test_an_unknown_lang_means_english_even_for_a_spanish_browser(monkeypatch, value):
+    monkeypatch.setattr(st, "context", SimpleNamespace(locale="es-MX"))
+    at = start(lang=value, near="80202")
+    assert not at.exception
+    assert switch(at).value == "en"

@@ -4,8 +4,9 @@ Like the search (:mod:`directory.ui.search_state`), the language lives in sessio
 not in a widget: a session's first run and every Back or Forward read it from the URL's
 ``lang`` (unknown values mean English, without a notice), and when the URL names none,
 from the browser's preferred language (``st.context.locale``). Every other run keeps it,
-and writes ``lang`` into the URL whenever a shared link would otherwise open in another
-language, so a link keeps the language it was shared in.
+and writes ``lang`` into the URL whenever the page is not in English, or when the browser
+would open a link without it in another language: a Spanish link stays Spanish for anyone,
+and a link with no ``lang`` opens in the reader's own browser language.
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ def activate_session_language() -> str:
     state = st.session_state
     if STATE not in state or is_history_navigation():
         values = st.query_params.get_all(LANGUAGE_PARAM)
-        from_url = language_from_tag(values[-1]) if values else None
-        state[STATE] = from_url or browser_language()
+        # A link that names a language we do not have means English, whatever the browser.
+        state[STATE] = (
+            (language_from_tag(values[-1]) or i18n.DEFAULT_LANGUAGE)
+            if values
+            else browser_language()
+        )
     code = str(state[STATE])
     i18n.activate(code)
     state[SWITCH_KEY] = code

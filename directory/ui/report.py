@@ -243,7 +243,7 @@ def _submit(control: str, clinic_id: str) -> None:
         _set_outcome(control, "warning", user_message(error))
     except ReportStoreError as error:
         logger.error("a problem report was not saved: %s", error)
-        _set_outcome(control, "error", _(reports.NOT_SAVED_MESSAGE))  # user_message's words
+        _set_outcome(control, "error", user_message(error))
     except (DirectoryError, OSError) as error:
         _set_outcome(control, "error", user_message(error))
     else:

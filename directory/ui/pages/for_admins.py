@@ -1,8 +1,5 @@
-"""Page script for st.navigation: For admins."""
+"""Page script for st.navigation: For admins (in English: ``app.py`` sets the language)."""
 
-from directory import i18n
 from directory.ui import admin
 
-# The admin page, like the command line and the validator, is in English (docs/admin.md).
-i18n.activate(i18n.DEFAULT_LANGUAGE)
 admin.render()
