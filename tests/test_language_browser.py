@@ -128,9 +128,12 @@ def test_the_spanish_downloads_are_in_spanish(
     page.locator(".st-key-results-heading h2").wait_for()
     settle(page)
     button = page.locator(".st-key-csv button")
+    button.wait_for()
     button.scroll_into_view_if_needed()
-    with page.expect_download() as pending:
-        button.tap()
+    settle(page)
+    # The file is made on the server after the click: allow a loaded machine its time.
+    with page.expect_download(timeout=60_000) as pending:
+        button.click()
     download = pending.value
     assert download.suggested_filename == spanish("ketamine-clinics.csv")
     data = Path(download.path()).read_bytes()
