@@ -18,7 +18,6 @@ import asyncio
 import statistics
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_load import DATA, cpu_s, query_for, started, visit, zips_of  # noqa: E402
+from benchmarks.bench_page import median_ms  # noqa: E402
 from directory import i18n, listing  # noqa: E402
 from directory.dataset import load_clinics  # noqa: E402
 from directory.filters import filter_named  # noqa: E402
@@ -34,15 +34,6 @@ from directory.params import form_from_params  # noqa: E402
 from directory.search import index_clinics, search  # noqa: E402
 
 LANGUAGES = ("en", "es")
-
-
-def median_ms(work, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        started_at = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started_at) * 1000)
-    return statistics.median(times)
 
 
 def in_process(repeat: int) -> None:
