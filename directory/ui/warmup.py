@@ -170,7 +170,10 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m directory.ui.warmup run app.py ...``: warm, and run Streamlit's CLI."""
     from streamlit.web import cli
 
+    from directory.ui import socket_writes
+
     args = sys.argv[1:] if argv is None else argv
+    socket_writes.install()  # before the server builds its uvicorn config
     _warm()
     threading.Thread(target=visit_self_then_signal, name="warm-visit", daemon=True).start()
     sys.argv = ["streamlit", *args]
