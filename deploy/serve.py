@@ -145,6 +145,21 @@ def fill_template(template: str, **values: str) -> str:
     return re.sub(r"\$\{([a-z_]+)\}", value, template)
 
 
+COOKIE = "kcf_replica"
+"""The cookie that keeps a visitor's requests on the replica that holds its session."""
+COOKIE_ATTRIBUTES = "Path=/; HttpOnly; SameSite=Lax"
+
+
+def replica_name(index: int) -> str:
+    """The value of :data:`COOKIE` that names replica ``index``."""
+    return f"r{index}"
+
+
+def _server(port: int) -> str:
+    # One failure marks a replica down for 5 s (a refused connection: it died or warms up).
+    return f"127.0.0.1:{port} max_fails=1 fail_timeout=5s"
+
+
 def render_config(
     prefix: Path,
     listen: str,
@@ -157,9 +172,22 @@ def render_config(
 
     Brotli is switched on when ``brotli_module`` is installed, else gzip alone is used.
     """
-    servers = "\n".join(
-        f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports
-    )
+    servers = "\n".join(f"        server {_server(port)};" for port in ports)
+    cookie_routes, cookie_updates, replica_upstreams = [], [], []
+    for index, port in enumerate(ports):
+        name, address = replica_name(index), f"127.0.0.1:{port}"
+        cookie_routes.append(f"        {name} replica_{index};")
+        cookie_updates.append(f'        "{name} {address}" "";')
+        pattern = " " + re.escape(address)  # the address that answered, last if retried
+        cookie_updates.append(f'        "~{pattern}$" "{COOKIE}={name}; {COOKIE_ATTRIBUTES}";')
+        backups = [f"        server 127.0.0.1:{other} backup;" for other in ports if other != port]
+        replica_upstreams += [
+            f"    upstream replica_{index} {{",
+            f"        server {_server(port)};",
+            *backups,
+            "        keepalive 8;",
+            "    }",
+        ]
     user = "user nobody nogroup;" if os.geteuid() == 0 else "# (not root: workers run as me)"
     text = fill_template(
         TEMPLATE.read_text(encoding="utf-8"),
@@ -169,6 +197,9 @@ def render_config(
         access_log=access_log,
         listen=listen,
         upstream_servers=servers,
+        cookie_routes="\n".join(cookie_routes),
+        cookie_updates="\n".join(cookie_updates),
+        replica_upstreams="\n".join(replica_upstreams),
         load_modules=f"load_module {brotli_module};" if brotli_module.exists() else "",
         brotli=BROTLI if brotli_module.exists() else "    # (brotli: module not installed)",
     )

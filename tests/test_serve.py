@@ -13,11 +13,14 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
+from http.cookies import SimpleCookie
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+import websockets
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -143,6 +146,101 @@ def test_a_killed_replica_is_skipped_and_comes_back(tmp_path: Path) -> None:
         time.sleep(0.5)
         views = [asyncio.run(bench_load.visit(base, q)) for q in QUERIES[100:110]]
         assert [v.error for v in views if not v.ok] == []
+
+
+def replica_index(pid: int) -> int:
+    """Which replica (0, 1, ...) the process is: its ready file is ``replica-<i>.ready``."""
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    (ready,) = [v for v in environ if v.startswith(b"CLINIC_FINDER_READY_FILE=")]
+    return int(ready.rsplit(b"replica-", 1)[1].split(b".")[0])
+
+
+def established(port: int) -> int:
+    """Open TCP connections to a replica's port (nginx's, for the visitors it holds)."""
+    out = subprocess.run(
+        ["ss", "-Htn", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout
+    return len(out.splitlines())
+
+
+def first_response_cookie(base: str, cookie: str = "") -> str | None:
+    """The ``kcf_replica`` value set by a GET of the page (None: not set)."""
+    headers = {"Cookie": cookie} if cookie else {}
+    request = urllib.request.Request(base + "/", headers=headers)  # noqa: S310 (loopback)
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback)
+        assert answer.status == 200
+        found = SimpleCookie()
+        for header in answer.headers.get_all("Set-Cookie") or []:
+            found.load(header)
+    return found["kcf_replica"].value if "kcf_replica" in found else None
+
+
+async def visit_with_cookie(base: str, cookie: str, query: str) -> bench_load.View:
+    host = base.split("://", 1)[1]
+    async with websockets.connect(
+        base.replace("http://", "ws://") + "/_stcore/stream",
+        subprotocols=[websockets.Subprotocol("streamlit")],
+        origin=websockets.Origin(f"http://{host}"),
+        additional_headers={"Cookie": cookie},
+        max_size=None,
+        open_timeout=10,
+    ) as socket_:
+        async with asyncio.timeout(20):
+            return await bench_load._run_view(socket_, query)
+
+
+async def hold_sessions(base: str, count: int) -> list[websockets.ClientConnection]:
+    sockets = []
+    for query in QUERIES[200 : 200 + count]:  # one after another: each sees the last held
+        socket_ = await bench_load._connect(base)
+        assert (await bench_load._run_view(socket_, query)).ok
+        sockets.append(socket_)
+    return sockets
+
+
+@needs_nginx
+def test_new_visitors_go_to_the_least_busy_replica_and_stay_on_theirs(tmp_path: Path) -> None:
+    with proxy(tmp_path) as (base, supervisor):
+        pids = replica_pids(supervisor, 2)
+        ports = {replica_index(pid): replica_port(pid) for pid in pids}
+        pid_of = {replica_index(pid): pid for pid in pids}
+
+        async def balance() -> list[int]:
+            sockets = await hold_sessions(base, 6)
+            try:
+                return [established(ports[i]) for i in (0, 1)]
+            finally:
+                for socket_ in sockets:
+                    await socket_.close()
+
+        # New visitors without a cookie: each goes where fewer patients are.
+        held = asyncio.run(balance())
+        assert sum(held) >= 6
+        assert abs(held[0] - held[1]) <= 1, held
+
+        # A first response names the replica; with that cookie every request goes there,
+        # even while the other replica cannot answer at all (stopped).
+        name = first_response_cookie(base)
+        assert name in ("r0", "r1")
+        mine = int(name[1:])
+        cookie = f"kcf_replica={name}"
+        os.kill(pid_of[1 - mine], signal.SIGSTOP)
+        try:
+            for query in QUERIES[210:216]:
+                assert first_response_cookie(base, cookie) is None  # already right
+                view = asyncio.run(visit_with_cookie(base, cookie, query))
+                assert view.ok, view.error
+        finally:
+            os.kill(pid_of[1 - mine], signal.SIGCONT)
+
+        # Its replica gone, the visitor is served by the other, and the cookie follows.
+        os.kill(pid_of[mine], signal.SIGKILL)
+        assert first_response_cookie(base, cookie) == f"r{1 - mine}"
+        assert asyncio.run(visit_with_cookie(base, cookie, QUERIES[220])).ok
 
 
 def replica(
