@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import importlib.util
 import os
 import re
 import secrets
@@ -150,6 +151,15 @@ COOKIE = "kcf_replica"
 COOKIE_ATTRIBUTES = "Path=/; HttpOnly; SameSite=Lax"
 
 
+def streamlit_static_dir() -> Path:
+    """Streamlit's built frontend (``index.html``, ``static/js``...), found without
+    importing Streamlit (this script stays on the standard library)."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        raise SystemExit("serve: streamlit is not installed in this Python (run make serve)")
+    return Path(spec.origin).parent / "static"
+
+
 def replica_name(index: int) -> str:
     """The value of :data:`COOKIE` that names replica ``index``."""
     return f"r{index}"
@@ -200,6 +210,8 @@ def render_config(
         cookie_routes="\n".join(cookie_routes),
         cookie_updates="\n".join(cookie_updates),
         replica_upstreams="\n".join(replica_upstreams),
+        streamlit_static=str(streamlit_static_dir()),
+        app_static=str(REPO / "static"),
         load_modules=f"load_module {brotli_module};" if brotli_module.exists() else "",
         brotli=BROTLI if brotli_module.exists() else "    # (brotli: module not installed)",
     )

@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from email.message import Message
 from http.cookies import SimpleCookie
 from importlib.metadata import version
 from pathlib import Path
@@ -241,6 +244,43 @@ def test_new_visitors_go_to_the_least_busy_replica_and_stay_on_theirs(tmp_path: 
         os.kill(pid_of[mine], signal.SIGKILL)
         assert first_response_cookie(base, cookie) == f"r{1 - mine}"
         assert asyncio.run(visit_with_cookie(base, cookie, QUERIES[220])).ok
+
+
+def fetch(url: str) -> tuple[int, Message, bytes]:
+    """Status, headers (any case) and body of a GET."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback)
+            return answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, b""
+
+
+@needs_nginx
+def test_nginx_serves_the_frontend_files_itself(tmp_path: Path) -> None:
+    with proxy(tmp_path, replicas=1) as (base, supervisor):
+        (pid,) = replica_pids(supervisor, 1)
+        status, _headers, page = fetch(base + "/")
+        assert status == 200
+        scripts = re.findall(rb'src="\./(static/js/[^"]+\.js)"', page)
+        assert scripts, "no script in Streamlit's page"
+        before = bench_load.cpu_s([pid])
+        for path in [s.decode() for s in scripts] * 20:
+            status, headers, body = fetch(f"{base}/{path}")
+            assert status == 200
+            assert headers["Cache-Control"] == "public, immutable, max-age=31536000"
+            assert "Set-Cookie" not in headers  # answered by nginx, not by a replica
+        assert bench_load.cpu_s([pid]) - before < 0.5  # the replica was not asked
+        leaflet = "/app/static/vendor/leaflet-1.9.4/dist/leaflet.js"
+        status, headers, body = fetch(base + leaflet)
+        assert status == 200
+        assert body == (REPO / "static" / leaflet.removeprefix("/app/static/")).read_bytes()
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        # Nothing outside those folders is read from disk.
+        for path in ("/static/../../app.py", "/app/static/%2e%2e/app.py", "/static/index.html"):
+            status, headers, body = fetch(base + path)
+            assert b"import streamlit" not in body
+            assert status in (200, 400, 404)
 
 
 def replica(
