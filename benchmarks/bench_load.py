@@ -25,7 +25,9 @@ one after another (p50 is the server time per view: loopback, nothing else runni
 K concurrent visitors (p50/p95/max latency, views/s, failures, bytes per view), and the
 resident memory of the replicas idle and with ``--open-sessions`` sessions held open.
 Then, through the proxy, a first visit in Chromium (Playwright, ``/usr/bin/chromium``,
-never ``playwright install``): time to the first result card, bytes and requests.
+never ``playwright install``) and three more with its cache warm: time to the first
+result card, bytes and requests on the wire, and the replicas' CPU time for the visit
+(page, frontend files, websocket, map), which a new browser costs beyond its view.
 
 Options: ``--url URL`` drives an already-running server instead (load figures only);
 ``--profile`` records the tuned server under load with py-spy (if installed) and
@@ -373,8 +375,11 @@ def rss_mb(pid: int) -> float:
 
 
 # ------------------------------------------------------------------------- browser
-def browser_visit(base: str, query_string: str, *, visits: int = 2) -> list[dict[str, float]]:
-    """Time to the first result card, bytes and requests, for a cold then warm visit."""
+def browser_visit(
+    base: str, query_string: str, *, visits: int = 4, pids: Sequence[int] = ()
+) -> list[dict[str, float]]:
+    """Time to the first result card, bytes, requests and the servers' CPU (``pids``),
+    for a visit with a cold browser cache, then visits with a warm one."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -403,12 +408,14 @@ def browser_visit(base: str, query_string: str, *, visits: int = 2) -> list[dict
 
                 client.on("Network.loadingFinished", on_finished)
                 client.on("Network.webSocketFrameReceived", on_ws)
+                cpu_before = cpu_s(pids)
                 started = time.perf_counter()
                 page.goto(f"{base}/?{query_string}", wait_until="commit", timeout=60_000)
                 page.wait_for_selector(CARD, timeout=60_000)
                 seconds = time.perf_counter() - started
                 page.wait_for_timeout(1500)  # let late assets (map iframe) finish
-                figures.append({"s": seconds, "kb": wire["bytes"] / 1024, **wire})
+                cpu_ms = (cpu_s(pids) - cpu_before) * 1000
+                figures.append({"s": seconds, "kb": wire["bytes"] / 1024, "cpu_ms": cpu_ms, **wire})
                 page.close()
         finally:
             browser.close()
@@ -560,12 +567,17 @@ def main(argv: list[str] | None = None) -> int:
                     f"({len(server.replica_pids)} replica(s))"
                 )
                 if mode == "proxy" and not args.no_browser:
-                    for n, fig in enumerate(browser_visit(server.base, queries[7])):
+                    visits = browser_visit(server.base, queries[7], pids=server.replica_pids)
+                    for n, fig in enumerate(visits):
                         label = "first (cold cache)" if n == 0 else "again (warm cache)"
                         print(
                             f"  browser {label}: first card after {fig['s'] * 1000:.0f} ms, "
-                            f"{fig['kb']:.0f} KB on the wire, {fig['requests']:.0f} requests"
+                            f"{fig['kb']:.0f} KB on the wire, {fig['requests']:.0f} requests, "
+                            f"replica CPU {fig['cpu_ms']:.0f} ms"
                         )
+                    if len(visits) > 1:
+                        warm = statistics.median(v["s"] for v in visits[1:]) * 1000
+                        print(f"  browser, warm cache: first card after {warm:.0f} ms (median)")
                 results[mode] = figures
     if "defaults" in results and len(results) > 1:
         base = results["defaults"]["per_s"] or float("nan")
