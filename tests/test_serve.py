@@ -307,6 +307,16 @@ def test_a_visitor_who_leaves_mid_run_breaks_nothing(tmp_path: Path) -> None:
     assert "Traceback" not in (tmp_path / "replica.log").read_text(errors="replace")
 
 
+def test_a_warm_replica_serves_the_maps_frame(tmp_path: Path) -> None:
+    # The warm start imports the page's modules before the server exists; a component
+    # imported then is never registered with the server, and every map was a 404.
+    with replica(tmp_path) as (base, _process):
+        assert asyncio.run(bench_load.visit(base, QUERIES[0])).ok  # a page, with its map
+        status, _headers, body = fetch(base + "/component/streamlit_folium.st_folium/index.html")
+        assert status == 200
+        assert b"<html" in body.lower()
+
+
 async def open_and_drop(base: str, count: int, concurrency: int) -> int:
     pending = list(QUERIES[:count])
     ok = 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from directory import i18n
 from directory.geocoding import Origin
@@ -39,6 +38,12 @@ def render_map(
         payload=payload,
         modalities=modalities,  # pins take the colour of the treatment searched for
     )
+    # Imported here, in a script run, never at import time: streamlit-folium registers its
+    # component's files with the running server only when it is first imported inside a
+    # run. Imported by the warm start (before the server exists), the replica answered
+    # 404 for the map's frame and production pages had no map.
+    from streamlit_folium import st_folium
+
     output = st_folium(
         folium_map,
         key="map",
