@@ -151,13 +151,23 @@ COOKIE = "kcf_replica"
 COOKIE_ATTRIBUTES = "Path=/; HttpOnly; SameSite=Lax"
 
 
-def streamlit_static_dir() -> Path:
-    """Streamlit's built frontend (``index.html``, ``static/js``...), found without
-    importing Streamlit (this script stays on the standard library)."""
-    spec = importlib.util.find_spec("streamlit")
+def package_dir(name: str) -> Path:
+    """Where an installed package is, found without importing it (this script stays on
+    the standard library)."""
+    spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:
-        raise SystemExit("serve: streamlit is not installed in this Python (run make serve)")
-    return Path(spec.origin).parent / "static"
+        raise SystemExit(f"serve: {name} is not installed in this Python (run make serve)")
+    return Path(spec.origin).parent
+
+
+def streamlit_static_dir() -> Path:
+    """Streamlit's built frontend (``index.html``, ``static/js``...)."""
+    return package_dir("streamlit") / "static"
+
+
+def map_component_dir() -> Path:
+    """streamlit-folium's built component, served at ``/component/<its name>/``."""
+    return package_dir("streamlit_folium") / "frontend" / "build"
 
 
 def replica_name(index: int) -> str:
@@ -211,6 +221,7 @@ def render_config(
         cookie_updates="\n".join(cookie_updates),
         replica_upstreams="\n".join(replica_upstreams),
         streamlit_static=str(streamlit_static_dir()),
+        map_component=str(map_component_dir()),
         app_static=str(REPO / "static"),
         load_modules=f"load_module {brotli_module};" if brotli_module.exists() else "",
         brotli=BROTLI if brotli_module.exists() else "    # (brotli: module not installed)",

@@ -276,6 +276,11 @@ def test_nginx_serves_the_frontend_files_itself(tmp_path: Path) -> None:
         assert status == 200
         assert body == (REPO / "static" / leaflet.removeprefix("/app/static/")).read_bytes()
         assert headers["X-Content-Type-Options"] == "nosniff"
+        frame = "/component/streamlit_folium.st_folium/index.html"
+        status, headers, body = fetch(base + frame)
+        assert status == 200
+        assert "Set-Cookie" not in headers
+        assert headers["ETag"]  # a second page view revalidates instead of downloading
         # Nothing outside those folders is read from disk.
         for path in ("/static/../../app.py", "/app/static/%2e%2e/app.py", "/static/index.html"):
             status, headers, body = fetch(base + path)
