@@ -32,6 +32,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -110,17 +111,35 @@ def first_run_message(query_string: str) -> bytes:
     return bytes(message.SerializeToString())
 
 
-def visit_self(timeout_s: float = 60.0) -> bool:
+def server_port(args: Sequence[str]) -> int | None:
+    """The ``--server.port`` given on the command line (``N`` or ``=N``), if any."""
+    for position, arg in enumerate(args):
+        if arg == "--server.port" and position + 1 < len(args):
+            value = args[position + 1]
+        elif arg.startswith("--server.port="):
+            value = arg.split("=", 1)[1]
+        else:
+            continue
+        return int(value) if value.isdigit() else None
+    return None
+
+
+def visit_self(timeout_s: float = 60.0, port: int | None = None) -> bool:
     """Once the server listens, be its first visitor (a ZIP search), then freeze again.
 
     The first run of a session imports Streamlit's element modules, compiles the page
-    scripts and builds the first map; done here, no patient waits for it.
+    scripts and builds the first map; done here, no patient waits for it. ``port``: the
+    one given on the command line. Streamlit's configuration would only have it once its
+    command line has been parsed, which may be after this thread asks: a replica asked
+    too early knocked on Streamlit's default port for a minute and served its first
+    patient cold (``deploy/serve.py`` waited that minute too).
     """
     from streamlit import config
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from websockets.sync.client import connect
 
-    port = int(config.get_option("server.port"))
+    if port is None:
+        port = int(config.get_option("server.port"))
     url = f"ws://127.0.0.1:{port}/_stcore/stream"
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -142,11 +161,11 @@ def visit_self(timeout_s: float = 60.0) -> bool:
     return False
 
 
-def visit_self_then_signal(timeout_s: float = 60.0) -> None:
+def visit_self_then_signal(timeout_s: float = 60.0, port: int | None = None) -> None:
     """:func:`visit_self`, then write :data:`READY_FILE_ENV`'s file (if set), either way:
     a replica whose own visit failed still serves, as warm as it could get."""
     try:
-        visit_self(timeout_s)
+        visit_self(timeout_s, port)
     finally:
         path = os.environ.get(READY_FILE_ENV, "").strip()
         if path:
@@ -175,7 +194,12 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     socket_writes.install()  # before the server builds its uvicorn config
     _warm()
-    threading.Thread(target=visit_self_then_signal, name="warm-visit", daemon=True).start()
+    threading.Thread(
+        target=visit_self_then_signal,
+        args=(60.0, server_port(args)),
+        name="warm-visit",
+        daemon=True,
+    ).start()
     sys.argv = ["streamlit", *args]
     cli.main()
 
