@@ -133,12 +133,14 @@ async def _run_view(socket_: websockets.ClientConnection, query_string: str) -> 
     return view
 
 
-def _connect(base: str) -> websockets.connect:
+def _connect(base: str, cookie: str = "") -> websockets.connect:
+    """The websocket a browser opens (``cookie``: its ``Cookie`` header, if any)."""
     host = base.split("://", 1)[1].rstrip("/")
     return websockets.connect(
         _ws_url(base),
         subprotocols=[websockets.Subprotocol("streamlit")],
         origin=websockets.Origin(f"http://{host}"),
+        additional_headers={"Cookie": cookie} if cookie else None,
         max_size=None,
         compression=None,
         open_timeout=VIEW_TIMEOUT_S,

@@ -183,15 +183,7 @@ def first_response_cookie(base: str, cookie: str = "") -> str | None:
 
 
 async def visit_with_cookie(base: str, cookie: str, query: str) -> bench_load.View:
-    host = base.split("://", 1)[1]
-    async with websockets.connect(
-        base.replace("http://", "ws://") + "/_stcore/stream",
-        subprotocols=[websockets.Subprotocol("streamlit")],
-        origin=websockets.Origin(f"http://{host}"),
-        additional_headers={"Cookie": cookie},
-        max_size=None,
-        open_timeout=10,
-    ) as socket_:
+    async with bench_load._connect(base, cookie) as socket_:
         async with asyncio.timeout(20):
             return await bench_load._run_view(socket_, query)
 
